@@ -1,0 +1,1 @@
+"""Detectors: pure functions from positions to events."""

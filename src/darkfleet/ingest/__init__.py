@@ -1,0 +1,1 @@
+"""Readers for every AIS format darkfleet accepts."""
