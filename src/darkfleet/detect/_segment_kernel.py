@@ -1,0 +1,314 @@
+"""The per-fix matching loop of the segmenter, compiled with numba.
+
+Rows arrive sorted by (mmsi, time) and cut into vessel groups by ``starts``. For each
+group the kernel keeps a small table of open segments, each with the history of its
+last few fixes (the "lookback"), scores every new fix against every open segment and
+writes one integer label per row, unique within its group, in creation order.
+
+The scoring follows the published description of Global Fishing Watch's gpsdio-segment
+matcher: a discrepancy in nautical miles between where the fix is and where dead
+reckoning from the segment says it should be, compared with what ``max_speed_kn``
+allows over the padded elapsed time. Layout of the packed arrays:
+
+- ``fix`` float64 (n, 5): hours since the epoch, lat, lon, sog (kn, 0 when unknown),
+  cog (degrees, 0 when unknown);
+- ``kind`` int8 (n, 2): transponder class bit mask (1 class A, 2 class B, 3 either),
+  1 for a type 27 (long-range, coarse) report;
+- per open segment: ``hist``/``hmet`` the row and match metric of its last fixes,
+  newest first, and ``seg`` its history length, fix count and label.
+
+>>> match_groups(np.array([0, 1]), np.zeros((1, 5)), np.ones((1, 2), np.int8),
+...              np.ones(12), 5, 100).tolist()  # doctest: +SKIP
+[0]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+__all__ = ["CONFIG_FIELDS", "match_groups"]
+
+CONFIG_FIELDS = (
+    "max_speed_kn",
+    "max_gap_hours",
+    "penalty_hours",
+    "hours_exp",
+    "buffer_hours",
+    "lookback_factor",
+    "ambiguity_factor",
+    "short_segment_positions",
+    "transponder_mismatch_weight",
+    "penalty_speed_kn",
+    "min_type27_hours",
+    "shape_factor",
+)
+"""Names (``SegmentParams`` fields) of the floats packed, in this order, into ``cfg``."""
+
+_MAX_KN, _MAX_H, _PEN_H, _H_EXP, _BUF_H, _LB_FACTOR = 0, 1, 2, 3, 4, 5
+_AMBIG, _SHORT, _XPDR_W, _PEN_KN, _T27_H, _SHAPE = 6, 7, 8, 9, 10, 11
+_T, _LAT, _LON, _SOG, _COG = 0, 1, 2, 3, 4
+_MASK, _IS27 = 0, 1
+_LEN, _COUNT, _LABEL = 0, 1, 2
+_NM_PER_DEG = 60.0
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
+
+
+@njit(cache=True)
+def _wrap(dlon: float) -> float:
+    return (dlon + 180.0) % 360.0 - 180.0
+
+
+@njit(cache=True)
+def _dead_reckon(fix: F64, p: int, hours: float) -> tuple[float, float]:
+    """Position of fix ``p`` moved ``hours`` along its course at its speed (flat step)."""
+    dist = fix[p, _SOG] * hours
+    theta = math.radians(90.0 - fix[p, _COG])
+    lat = fix[p, _LAT]
+    dlat = math.sin(theta) * dist / _NM_PER_DEG
+    dlon = math.cos(theta) * dist / _NM_PER_DEG / (math.cos(math.radians(lat)) + 1e-3)
+    return lat + dlat, fix[p, _LON] + dlon
+
+
+@njit(cache=True)
+def _cross_track(fix: F64, p: int, hours: float, bearing: float, dist: float) -> float:
+    """Distance off fix ``p``'s course line, or inf when the other fix is not ahead on it."""
+    delta = math.radians(90.0 - fix[p, _COG]) - bearing
+    along = math.cos(delta) * dist
+    if 0.0 < along <= fix[p, _SOG] * hours:
+        return abs(math.sin(delta)) * dist
+    return math.inf
+
+
+@njit(cache=True)
+def _discrepancy_nm(fix: F64, p: int, q: int, hours: float, shape: float) -> float:
+    """Smallest of: dead-reckoning miss both ways, shape × distance, shape × cross-track."""
+    nm_lon = _NM_PER_DEG * math.cos(math.radians(0.5 * (fix[p, _LAT] + fix[q, _LAT])))
+    fy, fx = _dead_reckon(fix, p, hours)
+    by, bx = _dead_reckon(fix, q, -hours)
+    miss_fwd = math.hypot(nm_lon * _wrap(fx - fix[q, _LON]), _NM_PER_DEG * (fy - fix[q, _LAT]))
+    miss_back = math.hypot(nm_lon * _wrap(bx - fix[p, _LON]), _NM_PER_DEG * (by - fix[p, _LAT]))
+    dx = nm_lon * _wrap(fix[q, _LON] - fix[p, _LON])
+    dy = _NM_PER_DEG * (fix[q, _LAT] - fix[p, _LAT])
+    dist = math.hypot(dx, dy)
+    bearing = math.atan2(dy, dx)
+    normal = _cross_track(fix, p, hours, bearing, dist) + _cross_track(fix, q, hours, bearing, dist)
+    return min(0.5 * (miss_fwd + miss_back), dist * shape, 0.5 * normal * shape)
+
+
+@njit(cache=True)
+def _metric(discrepancy: float, hours: float, cfg: F64) -> float:
+    """0 when the fix is out of reach, else a score favouring small misses and short gaps."""
+    padded = math.hypot(hours, cfg[_BUF_H])
+    allowed = padded * cfg[_MAX_KN]
+    if discrepancy > allowed:
+        return 0.0
+    alpha = (cfg[_MAX_KN] / cfg[_PEN_KN]) * discrepancy / allowed
+    return math.exp(-(alpha * alpha)) / padded
+
+
+@njit(cache=True)
+def _penalised_hours(hours: float, cfg: F64) -> float:
+    """Long gaps count as shorter: ships rarely hold course and speed for many hours."""
+    return hours / (1.0 + (max(hours, 0.0) / cfg[_PEN_H]) ** (1.0 - cfg[_H_EXP]))
+
+
+@njit(cache=True)
+def _segment_mask(s: int, hist: I64, seg: I64, kind: I8) -> int:
+    mask = 0
+    for k in range(seg[s, _LEN]):
+        mask |= kind[hist[s, k], _MASK]
+    return mask
+
+
+@njit(cache=True)
+def _score(
+    s: int, i: int, hist: I64, hmet: F64, seg: I64, fix: F64, kind: I8, cfg: F64
+) -> tuple[float, float, int]:
+    """Best (metric, hours, lookback depth) of fix ``i`` on segment ``s``; metric 0: none.
+
+    Re-attaching ``k`` fixes back (dropping the ``k`` newer ones) must beat, after
+    division by ``k × lookback_factor``, the metric the dropped fixes attached with.
+    """
+    weight = 1.0 if _segment_mask(s, hist, seg, kind) & kind[i, _MASK] else cfg[_XPDR_W]
+    best_lb, best_metric, best_hours, best_k = 0.0, 0.0, 0.0, 0
+    for k in range(seg[s, _LEN]):
+        p = hist[s, k]
+        hours = fix[i, _T] - fix[p, _T]
+        if hours > cfg[_MAX_H]:
+            break
+        existing = 0.0 if k == 0 else hmet[s, k - 1]
+        scale = max(1.0, k * cfg[_LB_FACTOR])
+        ceiling = weight / math.hypot(hours, cfg[_BUF_H]) / scale
+        if ceiling <= existing or ceiling <= best_lb:
+            continue  # cannot win even with a perfect fit: skip the trigonometry
+        disc = _discrepancy_nm(fix, p, i, _penalised_hours(hours, cfg), cfg[_SHAPE])
+        metric = _metric(disc, hours, cfg) * weight
+        if metric / scale > max(existing, best_lb):
+            best_lb, best_metric, best_hours, best_k = metric / scale, metric, hours, k
+    return best_metric, best_hours, best_k
+
+
+@njit(cache=True)
+def _close(s: int, n_open: int, hist: I64, hmet: F64, seg: I64) -> int:
+    """Remove open segment ``s`` by moving the last open one into its slot."""
+    last = n_open - 1
+    hist[s, :] = hist[last, :]
+    hmet[s, :] = hmet[last, :]
+    seg[s, :] = seg[last, :]
+    return last
+
+
+@njit(cache=True)
+def _close_stale(i: int, n_open: int, hist: I64, hmet: F64, seg: I64, fix: F64, cfg: F64) -> int:
+    """Close segments silent for longer than ``max_gap_hours`` before fix ``i``."""
+    s = 0
+    while s < n_open:
+        if fix[i, _T] - fix[hist[s, 0], _T] > cfg[_MAX_H]:
+            n_open = _close(s, n_open, hist, hmet, seg)
+        else:
+            s += 1
+    return n_open
+
+
+@njit(cache=True)
+def _open(i: int, n_open: int, hist: I64, hmet: F64, seg: I64, new_label: int, out: I64) -> int:
+    """Open a segment holding fix ``i``; the stalest open one makes room if needed."""
+    if n_open >= hist.shape[0]:
+        stalest = 0
+        for s in range(1, n_open):
+            if hist[s, 0] < hist[stalest, 0]:
+                stalest = s
+        n_open = _close(stalest, n_open, hist, hmet, seg)
+    hist[n_open, 0], hmet[n_open, 0] = i, 0.0
+    seg[n_open, _LEN], seg[n_open, _COUNT], seg[n_open, _LABEL] = 1, 1, new_label
+    out[i] = new_label
+    return n_open + 1
+
+
+@njit(cache=True)
+def _extend(
+    s: int, i: int, k: int, metric: float, hist: I64, hmet: F64, seg: I64, n_labels: int, out: I64
+) -> int:
+    """Append fix ``i`` to segment ``s``; the ``k`` newest fixes it skips become singletons."""
+    for j in range(k):
+        out[hist[s, j]] = n_labels
+        n_labels += 1
+    keep = min(seg[s, _LEN] - k, hist.shape[1] - 1)
+    if k == 0:  # shift the kept history one place older, copying in a safe direction
+        for j in range(keep - 1, -1, -1):
+            hist[s, j + 1], hmet[s, j + 1] = hist[s, j], hmet[s, j]
+    else:
+        for j in range(keep):
+            hist[s, j + 1], hmet[s, j + 1] = hist[s, j + k], hmet[s, j + k]
+    hist[s, 0], hmet[s, 0] = i, metric
+    seg[s, _LEN] = keep + 1
+    seg[s, _COUNT] += 1 - k
+    out[i] = seg[s, _LABEL]
+    return n_labels
+
+
+@njit(cache=True)
+def _weigh_short(cand: F64, n_open: int, seg: I64, cfg: F64) -> None:
+    """With several candidates, down-weight segments that have few fixes so far."""
+    n_match = 0
+    for s in range(n_open):
+        n_match += cand[s, 0] > 0.0
+    if n_match > 1:
+        for s in range(n_open):
+            a = seg[s, _COUNT] / cfg[_SHORT]
+            cand[s, 0] *= a / math.sqrt(1.0 + a * a)
+
+
+@njit(cache=True)
+def _best(cand: F64, n_open: int, seg: I64) -> int:
+    """Slot of the highest weighted metric (lowest label on ties), or -1."""
+    best = -1
+    for s in range(n_open):
+        w = cand[s, 0]
+        if w > 0.0 and (best < 0 or w > cand[best, 0] or (
+            w == cand[best, 0] and seg[s, _LABEL] < seg[best, _LABEL]
+        )):  # fmt: skip
+            best = s
+    return best
+
+
+@njit(cache=True)
+def _is_close(cand: F64, s: int, best_w: float, cfg: F64) -> bool:
+    return bool(cand[s, 0] > 0.0 and cand[s, 0] * cfg[_AMBIG] >= best_w)
+
+
+@njit(cache=True)
+def _contenders(cand: F64, n_open: int, best_w: float, cfg: F64) -> tuple[int, float]:
+    """Number of segments nearly as good as the best, and the shortest hours among them."""
+    n_close, min_hours = 0, math.inf
+    for s in range(n_open):
+        if _is_close(cand, s, best_w, cfg):
+            n_close += 1
+            min_hours = min(min_hours, cand[s, 1])
+    return n_close, min_hours
+
+
+@njit(cache=True)
+def _close_contenders(
+    cand: F64, n_open: int, best_w: float, hist: I64, hmet: F64, seg: I64, cfg: F64
+) -> int:
+    s = 0
+    while s < n_open:
+        if _is_close(cand, s, best_w, cfg):
+            n_open = _close(s, n_open, hist, hmet, seg)
+            cand[s, :] = cand[n_open, :]
+        else:
+            s += 1
+    return n_open
+
+
+@njit(cache=True)
+def _group(lo: int, hi: int, fix: F64, kind: I8, cfg: F64, lookback: int, max_open: int,
+           out: I64) -> None:  # fmt: skip
+    """Label rows ``lo:hi`` (one vessel) in ``out``."""
+    hist = np.empty((max_open, lookback), np.int64)
+    hmet = np.empty((max_open, lookback), np.float64)
+    seg = np.zeros((max_open, 3), np.int64)
+    cand = np.empty((max_open, 4), np.float64)  # weighted metric, hours, depth, metric
+    n_open, n_labels = 0, 0
+    for i in range(lo, hi):
+        n_open = _close_stale(i, n_open, hist, hmet, seg, fix, cfg)
+        for s in range(n_open):
+            metric, hours, k = _score(s, i, hist, hmet, seg, fix, kind, cfg)
+            cand[s, 0], cand[s, 1], cand[s, 2], cand[s, 3] = metric, hours, k, metric
+        _weigh_short(cand, n_open, seg, cfg)
+        best = _best(cand, n_open, seg)
+        if best < 0:
+            n_open = _open(i, n_open, hist, hmet, seg, n_labels, out)
+            n_labels += 1
+            continue
+        best_w = cand[best, 0]
+        n_close, min_hours = _contenders(cand, n_open, best_w, cfg)
+        if kind[i, _IS27] and min_hours < cfg[_T27_H]:
+            out[i] = n_labels  # a coarse type 27 report next to finer fixes is noise
+            n_labels += 1
+        elif n_close > 1:  # ambiguous: close every near-equal contender, start afresh
+            n_open = _close_contenders(cand, n_open, best_w, hist, hmet, seg, cfg)
+            n_open = _open(i, n_open, hist, hmet, seg, n_labels, out)
+            n_labels += 1
+        else:
+            k = int(cand[best, 2])
+            n_labels = _extend(best, i, k, cand[best, 3], hist, hmet, seg, n_labels, out)
+
+
+@njit(cache=True)
+def match_groups(
+    starts: I64, fix: F64, kind: I8, cfg: F64, lookback: int, max_open: int
+) -> I64:
+    """Segment label of every row; rows ``starts[g]:starts[g + 1]`` are one vessel."""
+    out = np.full(fix.shape[0], -1, np.int64)
+    for g in range(starts.shape[0] - 1):
+        _group(starts[g], starts[g + 1], fix, kind, cfg, lookback, max_open, out)
+    return out
