@@ -1,0 +1,134 @@
+"""The ``darkfleet`` command: a thin shell over the library.
+
+Every command maps darkfleet's errors to one line on stderr and a documented exit
+code: 0 success, 1 usage error, 2 bad input (file, list, config), 3 store problem,
+4 engine problem.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from darkfleet import __version__
+from darkfleet._cli_common import (
+    JsonOpt,
+    StoreOpt,
+    byte_progress,
+    err,
+    out,
+    parse_time,
+    print_json,
+    store_path,
+    table,
+)
+from darkfleet.errors import DarkfleetError
+from darkfleet.ingest import ingest as run_ingest
+from darkfleet.store import Store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="darkfleet",
+    help="Find sanctions evasion at sea in AIS data: ingest, detect, screen, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FORMAT_CHOICES = ["auto", "nmea", "marinecadastre", "dma", "gfw-json", "canonical"]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="AIS files: NMEA, CSV, JSON lines, Parquet; .gz/.bz2/.zip read transparently.")],
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="Input format; 'auto' detects it from the content.",
+                                     case_sensitive=False)] = "auto",
+    assume_time: Annotated[str | None, typer.Option(help="ISO time for NMEA lines that carry no timestamp (else they are rejected).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read AIS files into the store; every record is accepted, a duplicate, ignored or rejected."""
+    assumed = parse_time(assume_time, "--assume-time")
+    with Store(store_path(store), writable=True) as st, byte_progress(not as_json) as progress:
+        report = run_ingest(st, paths, fmt=fmt, assume_time=assumed, progress=progress)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        rows = [[Path(f.path).name if "!" not in f.path else f.path.split("/")[-1], f.format,
+                 f.read, f.accepted, f.duplicates, f.ignored, f.rejected] for f in report.files]
+        totals = report.totals()
+        rows.append(["total", "", *(totals[c] for c in ("read", "accepted", "duplicates", "ignored", "rejected"))])
+        out.print(table("Ingest", ["file", "format", "read", "accepted", "duplicates", "ignored", "rejected"], rows))
+    for line in report.errors():
+        err.print(f"darkfleet: error: {line}")
+    if report.errors():
+        raise BadInputExit(2)
+
+
+@app.command()
+def info(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Row counts, vessels, time span and bounding box of the store."""
+    summary = Store(store_path(store)).info()
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    rows = [[k, v if v is not None else "-"] for k, v in summary.as_dict().items()]
+    out.print(table(f"Store {store_path(store)}", ["", "value"], rows))
+
+
+@app.command()
+def rejects(
+    store: StoreOpt = None,
+    limit: Annotated[int, typer.Option(help="Example records shown per reason.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rejected records grouped by reason, with examples (file, line, raw text)."""
+    from darkfleet.ingest import rejects_by_reason
+
+    groups = rejects_by_reason(Store(store_path(store)), limit)
+    if as_json:
+        print_json(groups)
+        return
+    if not groups:
+        out.print("No rejected records.")
+    for group in groups:
+        out.print(f"[bold]{group['reason']}[/bold] {group['count']:,} - {group['meaning']}")
+        for ex in group["examples"]:
+            out.print(f"  {ex['source']}:{ex['line_no']}: {ex['raw'][:120]}", markup=False)
+
+
+@app.command()
+def version() -> None:
+    """Print darkfleet's version."""
+    out.print(__version__)
+
+
+class BadInputExit(SystemExit):
+    """Exit with a darkfleet code after the command has printed its own messages."""
+
+
+def main() -> None:
+    """Entry point: run the app, translating errors into one line and an exit code.
+
+    Typer reports usage errors itself with exit status 2; darkfleet documents 1 for
+    usage errors and keeps 2 for bad input, so that status is remapped here.
+    """
+    try:
+        app()
+    except BadInputExit:
+        raise
+    except DarkfleetError as exc:
+        err.print(f"darkfleet: error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        sys.exit(1 if exc.code == 2 else exc.code)
+    except KeyboardInterrupt:
+        err.print("darkfleet: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
