@@ -116,7 +116,8 @@ def _metric(discrepancy: float, hours: float, cfg: F64) -> float:
 @njit(cache=True)
 def _penalised_hours(hours: float, cfg: F64) -> float:
     """Long gaps count as shorter: ships rarely hold course and speed for many hours."""
-    return hours / (1.0 + (max(hours, 0.0) / cfg[_PEN_H]) ** (1.0 - cfg[_H_EXP]))
+    shrink: float = (max(hours, 0.0) / cfg[_PEN_H]) ** (1.0 - cfg[_H_EXP])
+    return hours / (1.0 + shrink)
 
 
 @njit(cache=True)
@@ -232,9 +233,11 @@ def _best(cand: F64, n_open: int, seg: I64) -> int:
     best = -1
     for s in range(n_open):
         w = cand[s, 0]
-        if w > 0.0 and (best < 0 or w > cand[best, 0] or (
-            w == cand[best, 0] and seg[s, _LABEL] < seg[best, _LABEL]
-        )):  # fmt: skip
+        if w > 0.0 and (
+            best < 0
+            or w > cand[best, 0]
+            or (w == cand[best, 0] and seg[s, _LABEL] < seg[best, _LABEL])
+        ):
             best = s
     return best
 
@@ -270,8 +273,9 @@ def _close_contenders(
 
 
 @njit(cache=True)
-def _group(lo: int, hi: int, fix: F64, kind: I8, cfg: F64, lookback: int, max_open: int,
-           out: I64) -> None:  # fmt: skip
+def _group(
+    lo: int, hi: int, fix: F64, kind: I8, cfg: F64, lookback: int, max_open: int, out: I64
+) -> None:
     """Label rows ``lo:hi`` (one vessel) in ``out``."""
     hist = np.empty((max_open, lookback), np.int64)
     hmet = np.empty((max_open, lookback), np.float64)
@@ -304,11 +308,62 @@ def _group(lo: int, hi: int, fix: F64, kind: I8, cfg: F64, lookback: int, max_op
 
 
 @njit(cache=True)
-def match_groups(
-    starts: I64, fix: F64, kind: I8, cfg: F64, lookback: int, max_open: int
-) -> I64:
+def match_groups(starts: I64, fix: F64, kind: I8, cfg: F64, lookback: int, max_open: int) -> I64:
     """Segment label of every row; rows ``starts[g]:starts[g + 1]`` are one vessel."""
     out = np.full(fix.shape[0], -1, np.int64)
     for g in range(starts.shape[0] - 1):
         _group(starts[g], starts[g + 1], fix, kind, cfg, lookback, max_open, out)
     return out
+
+
+@njit(cache=True)
+def _reachable(seg: F64, track_last: int, s: int, max_kn: float, buffer_h: float) -> bool:
+    """Can segment ``s`` start where segment ``track_last`` ended, at ``max_kn``?"""
+    hours = seg[s, 0] - seg[track_last, 1]
+    if hours <= 0.0:
+        return False
+    nm_lon = _NM_PER_DEG * math.cos(math.radians(0.5 * (seg[s, 2] + seg[track_last, 4])))
+    dist = math.hypot(
+        nm_lon * _wrap(seg[s, 3] - seg[track_last, 5]),
+        _NM_PER_DEG * (seg[s, 2] - seg[track_last, 4]),
+    )
+    return dist <= max_kn * math.hypot(hours, buffer_h)
+
+
+@njit(cache=True)
+def stitch_groups(starts: I64, seg: F64, max_kn: float, buffer_h: float, max_open: int) -> I64:
+    """Track number (first segment's row) of each segment; chains reachable segments.
+
+    ``seg`` rows are segments sorted by (mmsi, start) with columns start hour, end
+    hour, first lat, first lon, last lat, last lon. A segment joins, among the tracks
+    whose last segment ended before it starts and from where it is reachable at
+    ``max_kn``, the one that ended last; otherwise it starts a new track.
+    """
+    out = np.empty(seg.shape[0], np.int64)
+    last = np.empty(max_open, np.int64)
+    for g in range(starts.shape[0] - 1):
+        n_tracks = 0
+        for s in range(starts[g], starts[g + 1]):
+            best = -1
+            for k in range(n_tracks):
+                if _reachable(seg, last[k], s, max_kn, buffer_h) and (
+                    best < 0 or seg[last[k], 1] > seg[last[best], 1]
+                ):
+                    best = k
+            if best < 0:
+                best = n_tracks if n_tracks < max_open else _stalest(last, n_tracks, seg)
+                n_tracks = max(n_tracks, best + 1)
+                out[s] = s
+            else:
+                out[s] = out[last[best]]
+            last[best] = s
+    return out
+
+
+@njit(cache=True)
+def _stalest(last: I64, n_tracks: int, seg: F64) -> int:
+    stalest = 0
+    for k in range(1, n_tracks):
+        if seg[last[k], 1] < seg[last[stalest], 1]:
+            stalest = k
+    return stalest

@@ -26,17 +26,19 @@ above ``max_speed_kn``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from darkfleet import schema
-from darkfleet.detect._segment_kernel import CONFIG_FIELDS, match_groups
+from darkfleet.detect._ids import event_id
+from darkfleet.detect._segment_kernel import CONFIG_FIELDS, match_groups, stitch_groups
 from darkfleet.errors import ConfigError
 from darkfleet.geo import KM_PER_NM, haversine_km
 
@@ -45,6 +47,11 @@ __all__ = ["SegmentParams", "segment", "shared_mmsi_events"]
 _TIE_BREAK = ("lat", "lon", "sog_kn", "cog_deg", "heading_deg", "msg_type", "nav_status")
 _CLASS_A, _CLASS_B = (1, 2, 3), (18, 19)
 _US_PER_HOUR = 3_600_000_000.0
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+ByteArray = npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,14 @@ class SegmentParams:
                 raise ConfigError(f"SegmentParams.{f.name} must be a number, got {value!r}")
             if not math.isfinite(value) or value < 0:
                 raise ConfigError(f"SegmentParams.{f.name} must be finite and >= 0, got {value}")
-        positive = ("max_speed_kn", "max_gap_hours", "penalty_hours", "buffer_hours",
-                    "penalty_speed_kn", "short_segment_positions")  # fmt: skip
+        positive = (
+            "max_speed_kn",
+            "max_gap_hours",
+            "penalty_hours",
+            "buffer_hours",
+            "penalty_speed_kn",
+            "short_segment_positions",
+        )
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"SegmentParams.{name} must be > 0, got {getattr(self, name)}")
@@ -91,7 +104,7 @@ class SegmentParams:
                 f"got {self.hours_exp} and {self.transponder_mismatch_weight}"
             )
 
-    def kernel_config(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+    def kernel_config(self) -> FloatArray:
         """The float parameters in the order the numba kernel reads them."""
         values = asdict(self)
         return np.array([float(values[name]) for name in CONFIG_FIELDS], dtype=np.float64)
@@ -105,7 +118,9 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
     Columns beyond the canonical ones are carried along. Each MMSI is segmented from
     its own rows only, so any partition by MMSI gives the same answer.
     """
-    missing = [c for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg") if c not in positions.columns]
+    missing = [
+        c for c in ("mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg") if c not in positions.columns
+    ]
     if missing:
         raise ConfigError(f"segment: positions lack columns {missing}")
     frame = _sorted(positions)
@@ -118,49 +133,64 @@ def _sorted(positions: pl.DataFrame) -> pl.DataFrame:
     """Sort by (mmsi, ts) and break ties on content, so row order never matters."""
     keys = ["mmsi", "ts", *[c for c in _TIE_BREAK if c in positions.columns]]
     frame = positions.with_columns(
-        pl.col("source").cast(pl.Utf8).alias("_source") if "source" in positions.columns
-        else pl.lit(None, pl.Utf8).alias("_source")  # fmt: skip
+        pl.col("source").cast(pl.Utf8).alias("_source")
+        if "source" in positions.columns
+        else pl.lit(None, pl.Utf8).alias("_source")
     )
     frame = frame.sort([*keys, "_source"], nulls_last=True, maintain_order=True)
     return frame.drop("_source")
 
 
-def _labels(frame: pl.DataFrame, params: SegmentParams) -> np.ndarray[Any, np.dtype[np.int64]]:
+def _labels(frame: pl.DataFrame, params: SegmentParams) -> IntArray:
     """Kernel labels per row (-1 for rows without a position); duplicates share labels."""
     valid = _valid_mask(frame)
     original = _duplicate_of(frame, valid)
     run = valid & (original < 0)
     rows = np.flatnonzero(run)
-    mmsi = frame["mmsi"].to_numpy()[rows]
-    starts = np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1], True]).astype(np.int64)
-    kernel_out = match_groups(
-        starts, _fix_array(frame, rows), _kind_array(frame, rows), params.kernel_config(),
-        params.lookback, params.max_open_segments,
-    )  # fmt: skip
     labels = np.full(frame.height, -1, dtype=np.int64)
-    labels[rows] = kernel_out
+    labels[rows] = match_groups(
+        _group_starts(frame["mmsi"].to_numpy()[rows]),
+        _fix_array(frame, rows),
+        _kind_array(frame, rows),
+        params.kernel_config(),
+        params.lookback,
+        params.max_open_segments,
+    )
     dups = np.flatnonzero(original >= 0)
     labels[dups] = labels[original[dups]]
     return labels
 
 
-def _valid_mask(frame: pl.DataFrame) -> np.ndarray[Any, np.dtype[np.bool_]]:
+def _group_starts(mmsi: IntArray) -> IntArray:
+    """Offsets where each run of equal MMSIs starts, plus the end (no groups if empty)."""
+    if mmsi.size == 0:
+        return np.zeros(1, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1], True]).astype(np.int64)
+
+
+def _valid_mask(frame: pl.DataFrame) -> BoolArray:
     ok = (
-        pl.col("lat").is_not_null() & pl.col("lon").is_not_null()
-        & pl.col("lat").is_finite() & pl.col("lon").is_finite()
-        & (pl.col("lat").abs() <= 90.0) & (pl.col("lon").abs() <= 180.0)
-    )  # fmt: skip
+        pl.col("lat").is_not_null()
+        & pl.col("lon").is_not_null()
+        & pl.col("lat").is_finite()
+        & pl.col("lon").is_finite()
+        & (pl.col("lat").abs() <= 90.0)
+        & (pl.col("lon").abs() <= 180.0)
+    )
     return frame.select(ok.fill_null(False)).to_series().to_numpy()
 
 
-def _duplicate_of(
-    frame: pl.DataFrame, valid: np.ndarray[Any, np.dtype[np.bool_]]
-) -> np.ndarray[Any, np.dtype[np.int64]]:
+def _duplicate_of(frame: pl.DataFrame, valid: BoolArray) -> IntArray:
     """Row index of the earlier row each row repeats, else -1 (chains resolved)."""
     cols = frame.columns
     same_fix = [pl.col("mmsi"), pl.col("ts"), pl.col("lat"), pl.col("lon")]
-    moving = [pl.col("mmsi"), *[_grid(pl.col(c), k) for c, k in
-              (("lat", 60000), ("lon", 60000), ("cog_deg", 10), ("sog_kn", 10))]]  # fmt: skip
+    moving = [
+        pl.col("mmsi"),
+        *[
+            _grid(pl.col(c), k)
+            for c, k in (("lat", 60000), ("lon", 60000), ("cog_deg", 10), ("sog_kn", 10))
+        ],
+    ]
     if "heading_deg" in cols:
         moving.append(pl.col("heading_deg"))
     row = pl.col("_row")
@@ -168,10 +198,12 @@ def _duplicate_of(
     first_moving = row.min().over(moving)
     is_moving = pl.col("sog_kn").fill_null(0.0) > 0
     expr = (
-        pl.when(first_fix < row).then(first_fix)
-        .when(is_moving & (first_moving < row)).then(first_moving)
+        pl.when(first_fix < row)
+        .then(first_fix)
+        .when(is_moving & (first_moving < row))
+        .then(first_moving)
         .otherwise(-1)
-    )  # fmt: skip
+    )
     indexed = frame.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
     original = indexed.select(expr.alias("o")).to_series().to_numpy().astype(np.int64)
     original[~valid] = -1
@@ -184,7 +216,7 @@ def _grid(col: pl.Expr, per_unit: int) -> pl.Expr:
     return (col.cast(pl.Float64) * per_unit).round(0).cast(pl.Int64)
 
 
-def _fix_array(frame: pl.DataFrame, rows: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+def _fix_array(frame: pl.DataFrame, rows: IntArray) -> FloatArray:
     """Hours, lat, lon, speed and course per kernel row; unknown course means speed 0."""
     has_course = pl.col("cog_deg").is_not_null() & pl.col("sog_kn").is_not_null()
     cols = frame.select(
@@ -197,14 +229,19 @@ def _fix_array(frame: pl.DataFrame, rows: np.ndarray[Any, np.dtype[np.int64]]) -
     return np.ascontiguousarray(cols.to_numpy()[rows], dtype=np.float64)
 
 
-def _kind_array(frame: pl.DataFrame, rows: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.int8]]:
+def _kind_array(frame: pl.DataFrame, rows: IntArray) -> ByteArray:
     """Transponder class mask (1 A, 2 B, 3 either) and a type-27 flag per kernel row."""
     msg = pl.col("msg_type") if "msg_type" in frame.columns else pl.lit(None, pl.Int8)
     cols = frame.select(
-        pl.when(msg.is_in(_CLASS_A)).then(1).when(msg.is_in(_CLASS_B)).then(2)
-        .otherwise(3).cast(pl.Int8).alias("mask"),
+        pl.when(msg.is_in(_CLASS_A))
+        .then(1)
+        .when(msg.is_in(_CLASS_B))
+        .then(2)
+        .otherwise(3)
+        .cast(pl.Int8)
+        .alias("mask"),
         (msg == 27).fill_null(False).cast(pl.Int8).alias("is27"),
-    )  # fmt: skip
+    )
     return np.ascontiguousarray(cols.to_numpy()[rows], dtype=np.int8)
 
 
@@ -221,7 +258,169 @@ def _with_seg_ids(frame: pl.DataFrame) -> pl.DataFrame:
     )
     suffix = pl.when(pl.col("_n") > 1).then(pl.format("-{}", pl.col("_n"))).otherwise(pl.lit(""))
     segs = segs.select(
-        "mmsi", "_label",
+        "mmsi",
+        "_label",
         pl.format("{}-{}", pl.col("mmsi"), pl.col("_stamp")).add(suffix).alias("seg_id"),
-    )  # fmt: skip
+    )
     return frame.join(segs, on=["mmsi", "_label"], how="left", maintain_order="left")
+
+
+def shared_mmsi_events(segmented: pl.DataFrame, params: SegmentParams) -> pl.DataFrame:
+    """One ``shared_mmsi`` event per span where long, incompatible tracks of an MMSI overlap.
+
+    ``segmented`` is the output of :func:`segment`. Segments that follow each other and
+    are reachable at ``max_speed_kn`` are first chained into tracks (a ship seen again
+    after a long gap); tracks of ``min_long_segment_positions`` fixes or more whose
+    spans overlap by ``min_overlap_hours`` and whose time-nearest fixes imply a median
+    speed above ``max_speed_kn`` are incompatible. Chained overlaps form one event;
+    ``details`` names the segments involved with their position counts, the largest
+    and median distance between the tracks and the implied speed between them.
+    """
+    fixes = _with_tracks(segmented, params)
+    pairs = _incompatible_pairs(fixes, params)
+    if pairs.is_empty():
+        return schema.empty(schema.EVENTS)
+    clusters = pairs.sort("mmsi", "ov_start", "track_a", "track_b").with_columns(
+        _cluster=(pl.col("ov_start") > pl.col("ov_end").cum_max().shift(1))
+        .fill_null(True)
+        .cast(pl.Int64)
+        .cum_sum()
+        .over("mmsi")
+    )
+    rows = [
+        _event(group, fixes, params)
+        for _, group in clusters.group_by("mmsi", "_cluster", maintain_order=True)
+    ]
+    return pl.DataFrame(rows, schema=schema.polars_schema(schema.EVENTS), orient="row")
+
+
+def _with_tracks(segmented: pl.DataFrame, params: SegmentParams) -> pl.DataFrame:
+    """Positioned rows (mmsi, seg_id, ts, lat, lon) with the ``track`` they belong to."""
+    fixes = segmented.filter(pl.col("seg_id").is_not_null()).select(
+        "mmsi", "seg_id", "ts", "lat", "lon"
+    )
+    hours = pl.col("ts").dt.epoch("us").cast(pl.Float64) / _US_PER_HOUR
+    segs = (
+        fixes.sort("mmsi", "ts", "seg_id")
+        .group_by("mmsi", "seg_id", maintain_order=True)
+        .agg(
+            hours.first().alias("t0"),
+            hours.last().alias("t1"),
+            pl.col("lat").first().alias("lat0"),
+            pl.col("lon").first().alias("lon0"),
+            pl.col("lat").last().alias("lat1"),
+            pl.col("lon").last().alias("lon1"),
+        )
+        .sort("mmsi", "t0", "seg_id")
+    )
+    starts = _group_starts(segs["mmsi"].to_numpy())
+    array = np.ascontiguousarray(segs.select(pl.exclude("mmsi", "seg_id")).to_numpy(), np.float64)
+    first = stitch_groups(
+        starts, array, params.max_speed_kn, params.buffer_hours, params.max_open_segments
+    )
+    tracks = segs.select("seg_id", track=segs["seg_id"].gather(first))
+    return fixes.join(tracks, on="seg_id", maintain_order="left")
+
+
+def _overlapping_pairs(fixes: pl.DataFrame, params: SegmentParams) -> pl.DataFrame:
+    """Pairs (a < b) of long tracks of one MMSI overlapping for ``min_overlap_hours``."""
+    tracks = (
+        fixes.group_by("mmsi", "track")
+        .agg(
+            pl.len().alias("n"), pl.col("ts").min().alias("start"), pl.col("ts").max().alias("end")
+        )
+        .filter(pl.col("n") >= params.min_long_segment_positions)
+    )
+    min_overlap = pl.duration(microseconds=int(params.min_overlap_hours * _US_PER_HOUR))
+    return (
+        tracks.join(tracks, on="mmsi", suffix="_b")
+        .filter(pl.col("track") < pl.col("track_b"))
+        .with_columns(
+            ov_start=pl.max_horizontal("start", "start_b"), ov_end=pl.min_horizontal("end", "end_b")
+        )
+        .filter(pl.col("ov_end") - pl.col("ov_start") >= min_overlap)
+        .select("mmsi", pl.col("track").alias("track_a"), pl.col("track_b"), "ov_start", "ov_end")
+    )
+
+
+def _incompatible_pairs(fixes: pl.DataFrame, params: SegmentParams) -> pl.DataFrame:
+    """Overlapping pairs whose time-nearest fixes imply a median speed above ``max_speed_kn``."""
+    pairs = _overlapping_pairs(fixes, params)
+    own = fixes.select("track", "ts", "lat", "lon")
+    left = (
+        pairs.join(own, left_on="track_a", right_on="track")
+        .filter(pl.col("ts").is_between(pl.col("ov_start"), pl.col("ov_end")))
+        .sort("ts")
+    )
+    right = pairs.select("track_a", "track_b").join(own, left_on="track_b", right_on="track")
+    near = left.join_asof(
+        right.sort("ts").rename({"ts": "ts_b", "lat": "lat_b", "lon": "lon_b"}),
+        left_on="ts",
+        right_on="ts_b",
+        by=["track_a", "track_b"],
+        strategy="nearest",
+        check_sortedness=False,
+    )
+    dist = haversine_km(
+        near["lat"].to_numpy(),
+        near["lon"].to_numpy(),
+        near["lat_b"].to_numpy(),
+        near["lon_b"].to_numpy(),
+    )
+    hours = (near["ts"] - near["ts_b"]).dt.total_microseconds().abs().to_numpy() / _US_PER_HOUR
+    speed = dist / KM_PER_NM / np.maximum(hours, params.buffer_hours)
+    return (
+        near.with_columns(dist_km=pl.Series(dist), speed_kn=pl.Series(speed))
+        .group_by("mmsi", "track_a", "track_b", "ov_start", "ov_end")
+        .agg(
+            pl.len().alias("paired"),
+            pl.col("dist_km").max().alias("max_km"),
+            pl.col("dist_km").median().alias("median_km"),
+            pl.col("speed_kn").median().alias("speed_kn"),
+        )
+        .filter(pl.col("speed_kn") > params.max_speed_kn)
+    )
+
+
+def _event(group: pl.DataFrame, fixes: pl.DataFrame, params: SegmentParams) -> tuple[Any, ...]:
+    """The EVENTS row of one cluster of incompatible overlapping track pairs."""
+    agg = group.select(
+        pl.first("mmsi"), pl.min("ov_start"), pl.max("ov_end"), pl.max("speed_kn", "paired"),
+        pl.max("max_km"), pl.median("median_km"),
+    ).row(0, named=True)  # fmt: skip
+    start, end = agg["ov_start"], agg["ov_end"]
+    inside = fixes.filter(
+        pl.col("track").is_in(pl.concat([group["track_a"], group["track_b"]]).implode()),
+        pl.col("ts").is_between(start, end),
+    )
+    counts = inside.group_by("seg_id").len().sort("seg_id")
+    totals = fixes.group_by("seg_id").len().rename({"len": "total"})
+    counts = counts.join(totals, on="seg_id", maintain_order="left")
+    details = {
+        "seg_ids": counts["seg_id"].to_list(),
+        "positions": counts["total"].to_list(),
+        "positions_in_overlap": counts["len"].to_list(),
+        "max_distance_km": round(agg["max_km"], 3),
+        "median_distance_km": round(agg["median_km"], 3),
+        "implied_speed_kn": round(agg["speed_kn"], 1),
+        "paired_fixes": agg["paired"],
+    }
+    lat, lon = _representative_fix(inside, counts, start, end)
+    confidence = min(1.0, agg["paired"] / (2 * params.min_long_segment_positions))
+    confidence *= 1.0 - params.max_speed_kn / agg["speed_kn"]
+    mmsi = agg["mmsi"]
+    duration_h = (end - start).total_seconds() / 3600.0
+    eid = event_id("shared_mmsi", mmsi, None, start)
+    return (eid, "shared_mmsi", mmsi, None, start, end, duration_h, lat, lon,
+            round(confidence, 3), json.dumps(details))  # fmt: skip
+
+
+def _representative_fix(
+    inside: pl.DataFrame, counts: pl.DataFrame, start: datetime, end: datetime
+) -> tuple[float, float]:
+    """Position of the busiest segment in the overlap, nearest the middle of it in time."""
+    seg_id = counts.sort("len", "seg_id", descending=[True, False])["seg_id"][0]
+    middle = start + (end - start) / 2
+    fixes = inside.filter(pl.col("seg_id") == seg_id)
+    nearest = fixes.sort((pl.col("ts") - middle).abs(), "ts").row(0, named=True)
+    return float(nearest["lat"]), float(nearest["lon"])
