@@ -7,6 +7,7 @@ code: 0 success, 1 usage error, 2 bad input (file, list, config), 3 store proble
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -132,3 +133,9 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:  # a bug: still one line, with the traceback on request
+        if os.environ.get("DARKFLEET_DEBUG"):
+            raise
+        err.print(f"darkfleet: internal error: {type(exc).__name__}: {exc} "
+                  "(set DARKFLEET_DEBUG=1 for the traceback)", markup=False)
+        sys.exit(1)

@@ -318,12 +318,18 @@ def _recover_swap(target: Path) -> None:
 
 @contextlib.contextmanager
 def _disk_errors(root: Path) -> Iterator[None]:
+    full = f"{root}: disk full (or file size limit reached); the store is unchanged"
     try:
         yield
     except OSError as exc:
-        if exc.errno == errno.ENOSPC:
-            raise StoreError(f"{root}: disk full; the store is unchanged") from None
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise StoreError(full) from None
         raise StoreError(f"{root}: cannot write ({exc.strerror})") from None
+    except pl.exceptions.ComputeError as exc:  # polars wraps I/O errors of its writers
+        text = str(exc)
+        if any(f"os error {n}" in text for n in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)):
+            raise StoreError(full) from None
+        raise StoreError(f"{root}: cannot write ({text.splitlines()[0]})") from None
 
 
 def _row_count(files: list[Path]) -> int:

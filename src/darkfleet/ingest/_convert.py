@@ -66,7 +66,7 @@ def to_batch(records: TextRecords, ignored_extra: int = 0, rejects: pl.DataFrame
     positions = _positions(good.filter(pl.col("has_position")))
     static = _static(good)
     read = frame.height + ignored + (0 if rejects is None else rejects.height)
-    rejects_out = all_rejects.cast(dict(schema.polars_schema(schema.REJECTS)))
+    rejects_out = all_rejects.sort("line_no").cast(dict(schema.polars_schema(schema.REJECTS)))
     return Batch(positions, static, rejects_out, ignored, read)
 
 

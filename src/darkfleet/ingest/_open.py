@@ -57,8 +57,18 @@ class _Counting(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         n = self._fh.readinto(buffer)
-        self.consumed += n
+        self.consumed = self._fh.tell()
         return n
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.consumed = self._fh.seek(offset, whence)
+        return self.consumed
+
+    def tell(self) -> int:
+        return self._fh.tell()
 
     def close(self) -> None:
         self._fh.close()
