@@ -46,7 +46,7 @@ FORMAT_CHOICES = ["auto", "nmea", "marinecadastre", "dma", "gfw-json", "canonica
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="AIS files: NMEA, CSV, JSON lines, Parquet; .gz/.bz2/.zip read transparently.")],
+    paths: Annotated[list[str], typer.Argument(help="AIS files: NMEA, CSV, JSON lines, Parquet; .gz/.bz2/.zip read transparently.")],
     store: StoreOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="Input format; 'auto' detects it from the content.",
                                      case_sensitive=False)] = "auto",
@@ -56,7 +56,7 @@ def ingest(
     """Read AIS files into the store; every record is accepted, a duplicate, ignored or rejected."""
     assumed = parse_time(assume_time, "--assume-time")
     with Store(store_path(store), writable=True) as st, byte_progress(not as_json) as progress:
-        report = run_ingest(st, paths, fmt=fmt, assume_time=assumed, progress=progress)
+        report = run_ingest(st, [Path(p) for p in paths], fmt=fmt, assume_time=assumed, progress=progress)
     if as_json:
         print_json(report.as_dict())
     else:
