@@ -26,16 +26,19 @@ backward point density 1.0, counting guesses as real fixes).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from numba import njit
 
-from darkfleet.geo import wrap_lon
-
-__all__ = ["RESAMPLED_SCHEMA", "empty_positions", "resample_tracks"]
+__all__ = ["RESAMPLED_SCHEMA", "empty_positions", "in_track_order", "resample_tracks"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
+Fixes = tuple[I64, F64, F64, F64, F64]
+Outputs = tuple[I64, I64, F64, F64, F64, F64]
 US_PER_S = 1_000_000
 US_PER_DAY = 86_400 * US_PER_S
 DEG_LAT_PER_NM = 1.0 / 60.0
@@ -74,142 +77,171 @@ def resample_tracks(
 ) -> pl.DataFrame:
     """Grid samples of every segment, sorted by mmsi, seg_id, ts (see module docstring)."""
     fixes = _sorted_unique_fixes(positions)
-    if fixes.height == 0:
-        return pl.DataFrame(schema=RESAMPLED_SCHEMA)
-    inc = increment_s * US_PER_S
-    gap = round(max_gap_s * US_PER_S)
-    seg = fixes["seg"].to_numpy()
-    t = fixes["t"].to_numpy()
-    pieces = _pieces(seg, t, inc, gap, extrapolate)
-    grid, anchor, nxt = _expand(pieces)
-    cols = _sample_values(fixes, grid * inc, anchor, nxt, inc)
-    first_rows = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-    seg_of_row = seg[anchor]
+    inc, gap = increment_s * US_PER_S, round(max_gap_s * US_PER_S)
+    lat, lon, speed, course = (
+        fixes[c].to_numpy().astype(np.float64) for c in ("lat", "lon", "speed", "course")
+    )
+    seg, t = fixes["seg"].to_numpy(), fixes["t"].to_numpy()
+
+    def run(out: Outputs, fill: bool) -> int:
+        n: int = _grid_samples(seg, t, lat, lon, speed, course, inc, gap, extrapolate, *out, fill)
+        return n
+
+    out = _outputs(run(_outputs(0), False))
+    run(out, True)
+    anchor, t_out, values = out[0], out[1], out[2:]
     return pl.DataFrame(
         {
             "mmsi": fixes["mmsi"].to_numpy()[anchor],
-            "seg_id": fixes["seg_id"].gather(first_rows[seg_of_row]),
-            "ts": pl.Series(grid * inc).cast(pl.Datetime("us", "UTC")),
-            **cols,
+            "seg_id": fixes["seg_id"].gather(anchor),
+            "ts": pl.Series(t_out).cast(pl.Datetime("us", "UTC")),
+            **dict(zip(("lat", "lon", "speed_kn", "point_density"), values, strict=True)),
         },
         schema=RESAMPLED_SCHEMA,
     )
 
 
+def _outputs(n: int) -> Outputs:
+    """Anchor fix and time (int64), then lat, lon, speed and density (float64) columns."""
+    return (np.empty(n, np.int64), np.empty(n, np.int64), *_floats(n))
+
+
+def _floats(n: int) -> tuple[F64, F64, F64, F64]:
+    return np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+
+
 def _sorted_unique_fixes(positions: pl.DataFrame) -> pl.DataFrame:
     """Fixes with a position, sorted, one per segment and timestamp, segments numbered."""
-    frame = (
-        positions.lazy()
-        .filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
-        .select(
-            pl.col("mmsi").cast(pl.Int64),
-            pl.col("seg_id").cast(pl.String),
-            pl.col("ts").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("t"),
-            pl.col("lat").cast(pl.Float64),
-            pl.col("lon").cast(pl.Float64),
-            pl.col("sog_kn").cast(pl.Float64).alias("speed"),
-            pl.col("cog_deg").cast(pl.Float64).alias("course"),
-        )
-        .sort("mmsi", "seg_id", "t", maintain_order=True)
-        .with_columns(
-            new_seg=(pl.col("mmsi") != pl.col("mmsi").shift()).fill_null(True)
-            | (pl.col("seg_id") != pl.col("seg_id").shift()).fill_null(True)
-        )
+    frame = positions.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select(
+        pl.col("mmsi").cast(pl.Int64),
+        pl.col("seg_id").cast(pl.String),
+        pl.col("ts").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("t"),
+        pl.col("lat").cast(pl.Float64),
+        pl.col("lon").cast(pl.Float64),
+        pl.col("sog_kn").cast(pl.Float64).alias("speed"),
+        pl.col("cog_deg").cast(pl.Float64).alias("course"),
+    )
+    if not in_track_order(frame, "t", strict=False):
+        frame = frame.sort("mmsi", "seg_id", "t", maintain_order=True)
+    new_seg = (pl.col("mmsi") != pl.col("mmsi").shift()).fill_null(True) | (
+        pl.col("seg_id") != pl.col("seg_id").shift()
+    ).fill_null(True)
+    return (
+        frame.with_columns(new_seg=new_seg)
         .filter(pl.col("new_seg") | (pl.col("t") != pl.col("t").shift()))
         .with_columns(seg=pl.col("new_seg").cum_sum().cast(pl.Int64) - 1)
     )
-    return frame.collect()
 
 
-def _ceil_div(a: I64, b: int) -> I64:
-    return np.asarray(-((-a) // b), dtype=np.int64)
+def in_track_order(frame: pl.DataFrame, time_col: str, strict: bool) -> bool:
+    """Whether rows are sorted by mmsi, seg_id, then time (rising strictly if ``strict``)."""
+    same_vessel = pl.col("mmsi").diff() == 0
+    same_seg = same_vessel & (pl.col("seg_id") == pl.col("seg_id").shift())
+    step = pl.col(time_col).to_physical().diff()
+    later = step > 0 if strict else step >= 0
+    ordered = (
+        (pl.col("mmsi").diff() > 0)
+        | (same_vessel & (pl.col("seg_id") > pl.col("seg_id").shift()))
+        | (same_seg & later)
+    )
+    return bool(frame.select(ordered.slice(1).all()).item())
 
 
-def _pieces(seg: I64, t: I64, inc: int, gap: int, extrapolate: bool) -> tuple[I64, ...]:
-    """Runs of grid indices (lo, count, anchor fix, next fix or -1), in output order.
-
-    Slot ``2k`` holds the backward extrapolation before fix ``k`` (first fixes only),
-    slot ``2k + 1`` the bracket from fix ``k`` to ``k + 1`` or, for a segment's last fix,
-    the forward extrapolation; laying pieces out this way orders them without a sort.
-    """
-    n = t.size
-    first = np.r_[True, seg[1:] != seg[:-1]]
-    last = np.r_[seg[1:] != seg[:-1], True]
-    lo = np.zeros(2 * n, dtype=np.int64)
-    hi = np.full(2 * n, -1, dtype=np.int64)
-    nxt = np.full(2 * n, -1, dtype=np.int64)
-    k = np.flatnonzero(~last)
-    dt = t[k + 1] - t[k]
-    lo[2 * k + 1] = np.where(first[k], _ceil_div(t[k], inc), t[k] // inc + 1)
-    hi[2 * k + 1] = np.where(dt < gap, t[k + 1] // inc, lo[2 * k + 1] - 1)
-    nxt[2 * k + 1] = k + 1
-    if extrapolate:
-        f, e = np.flatnonzero(first), np.flatnonzero(last)
-        day_f, day_e = t[f] // US_PER_DAY * US_PER_DAY, t[e] // US_PER_DAY * US_PER_DAY
-        lo[2 * f] = _ceil_div(np.maximum(t[f] - gap, day_f), inc)
-        hi[2 * f] = _ceil_div(t[f], inc) - 1
-        lo[2 * e + 1] = np.where(first[e], _ceil_div(t[e], inc), t[e] // inc + 1)
-        hi[2 * e + 1] = np.minimum(t[e] + gap, day_e + US_PER_DAY - 1) // inc
-    count = np.maximum(hi - lo + 1, 0)
-    keep = np.flatnonzero(count)
-    return lo[keep], count[keep], keep // 2, nxt[keep]
+@njit(cache=True)
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
 
 
-def _expand(pieces: tuple[I64, ...]) -> tuple[I64, I64, I64]:
-    """One row per grid sample: grid index, anchor fix and next fix (-1: extrapolated)."""
-    lo, count, anchor, nxt = pieces
-    starts = np.cumsum(count) - count
-    piece = np.repeat(np.arange(count.size), count)
-    offset = np.arange(piece.size, dtype=np.int64) - starts[piece]
-    return lo[piece] + offset, anchor[piece], nxt[piece]
+@njit(cache=True)
+def _grid_samples(
+    seg: I64,
+    t: I64,
+    lat: F64,
+    lon: F64,
+    speed: F64,
+    course: F64,
+    inc: int,
+    gap: int,
+    extrapolate: bool,
+    o_anchor: I64,
+    o_t: I64,
+    o_lat: F64,
+    o_lon: F64,
+    o_speed: F64,
+    o_density: F64,
+    fill: bool,
+) -> int:
+    """Count (``fill`` False) or write the grid samples of segment-sorted fixes."""
+    out = (o_anchor, o_t, o_lat, o_lon, o_speed, o_density)
+    fix = (t, lat, lon, speed, course)
+    n, k, first = t.size, 0, 0
+    while first < n:
+        last = first
+        while last + 1 < n and seg[last + 1] == seg[first]:
+            last += 1
+        if extrapolate:
+            day = t[first] // US_PER_DAY * US_PER_DAY
+            lo = _ceil_div(max(t[first] - gap, day), inc)
+            for g in range(lo, _ceil_div(t[first], inc)):
+                k = _extrapolated(fix, first, g * inc, inc, out, k, fill)
+        for r in range(first, last):
+            lo = _ceil_div(t[r], inc) if r == first else t[r] // inc + 1
+            if t[r + 1] - t[r] < gap:
+                for g in range(lo, t[r + 1] // inc + 1):
+                    k = _interpolated(fix, r, g * inc, inc, out, k, fill)
+        if extrapolate:
+            day = t[last] // US_PER_DAY * US_PER_DAY
+            lo = _ceil_div(t[last], inc) if first == last else t[last] // inc + 1
+            for g in range(lo, min(t[last] + gap, day + US_PER_DAY - 1) // inc + 1):
+                k = _extrapolated(fix, last, g * inc, inc, out, k, fill)
+        first = last + 1
+    return k
 
 
-def _sample_values(
-    fixes: pl.DataFrame, t_out: I64, anchor: I64, nxt: I64, inc: int
-) -> dict[str, F64]:
-    """lat, lon, speed_kn and point_density of each grid sample."""
-    t = fixes["t"].to_numpy()
-    lat, lon = fixes["lat"].to_numpy(), fixes["lon"].to_numpy()
-    speed = fixes["speed"].to_numpy(allow_copy=True).astype(np.float64)
-    course = fixes["course"].to_numpy(allow_copy=True).astype(np.float64)
-    out = {k: np.empty(t_out.size) for k in ("lat", "lon", "speed_kn", "point_density")}
-    inter = nxt >= 0
-    a, b = anchor[inter], nxt[inter]
-    span = (t[b] - t[a]).astype(np.float64)
-    mix = (t_out[inter] - t[a]) / span
-    out["lat"][inter] = lat[b] * mix + lat[a] * (1.0 - mix)
-    out["lon"][inter] = _mix_lon(lon[a], lon[b], mix)
-    out["speed_kn"][inter] = speed[b] * mix + speed[a] * (1.0 - mix)
-    out["point_density"][inter] = _density(span, inc)
-    ext = ~inter
-    _extrapolate(out, ext, t_out[ext] - t[anchor[ext]], anchor[ext], (lat, lon, speed, course))
-    out["point_density"][ext] = _density(np.abs(t_out[ext] - t[anchor[ext]]), inc)
-    return out
+@njit(cache=True)
+def _interpolated(fix: Fixes, r: int, at: int, inc: int, out: Outputs, k: int, fill: bool) -> int:
+    """Write the sample at time ``at`` between fixes ``r`` and ``r + 1``."""
+    if fill:
+        t, lat, lon, speed, _ = fix
+        span = t[r + 1] - t[r]
+        mix = (at - t[r]) / span
+        step = lon[r + 1] - lon[r]
+        if abs(step) > 180.0:
+            x = lon[r] + ((step + 180.0) % 360.0 - 180.0) * mix
+            x = (x + 180.0) % 360.0 - 180.0
+        else:
+            x = lon[r + 1] * mix + lon[r] * (1.0 - mix)
+        y = lat[r + 1] * mix + lat[r] * (1.0 - mix)
+        v = speed[r + 1] * mix + speed[r] * (1.0 - mix)
+        _write(out, k, r, at, y, x, v, _density(span, inc))
+    return k + 1
 
 
-def _mix_lon(lon0: F64, lon1: F64, mix: F64) -> F64:
-    """Linear interpolation of longitude, the short way round across the antimeridian."""
-    step = lon1 - lon0
-    crosses = np.abs(step) > 180.0
-    plain = lon1 * mix + lon0 * (1.0 - mix)
-    wrapped = wrap_lon(lon0 + wrap_lon(step) * mix)
-    return np.where(crosses, wrapped, plain)
+@njit(cache=True)
+def _extrapolated(fix: Fixes, r: int, at: int, inc: int, out: Outputs, k: int, fill: bool) -> int:
+    """Write the sample at time ``at`` carried from fix ``r`` along course at speed."""
+    if fill:
+        t, lat, lon, speed, course = fix
+        moving = np.isfinite(speed[r]) and np.isfinite(course[r])
+        deg_per_s = speed[r] * DEG_LAT_PER_NM / 3600.0 if moving else 0.0
+        rads = math.radians(course[r]) if moving else 0.0
+        dt = (at - t[r]) / US_PER_S
+        cos_lat = max(math.cos(math.radians(lat[r])), MIN_COS_LAT)
+        y = min(max(lat[r] + dt * math.cos(rads) * deg_per_s, -90.0), 90.0)
+        x = lon[r] + dt * math.sin(rads) * deg_per_s / cos_lat
+        x = (x + 180.0) % 360.0 - 180.0
+        _write(out, k, r, at, y, x, speed[r], _density(abs(at - t[r]), inc))
+    return k + 1
 
 
-def _density(span_us: npt.NDArray[np.generic], inc: int) -> F64:
-    return np.round(inc / np.maximum(span_us.astype(np.float64), float(inc)), 2)
+@njit(cache=True)
+def _density(span_us: int, inc: int) -> float:
+    return float(np.rint(inc / max(float(span_us), float(inc)) * 100.0) / 100.0)
 
 
-def _extrapolate(
-    out: dict[str, F64], rows: npt.NDArray[np.bool_], dt_us: I64, a: I64, fix: tuple[F64, ...]
+@njit(cache=True)
+def _write(
+    out: Outputs, k: int, r: int, at: int, lat: float, lon: float, speed: float, density: float
 ) -> None:
-    """Carry fix ``a`` along its course at its speed (no speed or course: stay put)."""
-    lat, lon, speed, course = (col[a] for col in fix)
-    moving = np.isfinite(speed) & np.isfinite(course)
-    deg_per_s = np.where(moving, speed, 0.0) * DEG_LAT_PER_NM / 3600.0
-    rads = np.radians(np.where(moving, course, 0.0))
-    dt = dt_us / US_PER_S
-    cos_lat = np.maximum(np.cos(np.radians(lat)), MIN_COS_LAT)
-    out["lat"][rows] = np.clip(lat + dt * np.cos(rads) * deg_per_s, -90.0, 90.0)
-    out["lon"][rows] = wrap_lon(lon + dt * np.sin(rads) * deg_per_s / cos_lat)
-    out["speed_kn"][rows] = speed
+    anchor, t, o_lat, o_lon, o_speed, o_density = out
+    anchor[k], t[k], o_lat[k], o_lon[k], o_speed[k], o_density[k] = r, at, lat, lon, speed, density

@@ -25,7 +25,7 @@ import polars as pl
 from numba import njit
 
 from darkfleet.detect._grid import _haversine, close_pairs
-from darkfleet.detect._resample import RESAMPLED_SCHEMA
+from darkfleet.detect._resample import RESAMPLED_SCHEMA, in_track_order
 
 __all__ = ["RAW_SCHEMA", "raw_table"]
 
@@ -80,20 +80,7 @@ def raw_table(resampled: pl.DataFrame, settings: RawSettings) -> pl.DataFrame:
 def _track_order(resampled: pl.DataFrame) -> pl.DataFrame:
     """Samples sorted by vessel, segment and time (already so when they come from resample)."""
     frame = resampled.select(RESAMPLED_SCHEMA.names())
-    ordered = frame.select(
-        (
-            (pl.col("mmsi").diff() > 0)
-            | ((pl.col("mmsi").diff() == 0) & (pl.col("seg_id") > pl.col("seg_id").shift()))
-            | (
-                (pl.col("mmsi").diff() == 0)
-                & (pl.col("seg_id") == pl.col("seg_id").shift())
-                & (pl.col("ts").diff() > pl.duration(microseconds=0))
-            )
-        )
-        .slice(1)
-        .all()
-    ).item()
-    return frame if ordered else frame.sort("mmsi", "seg_id", "ts")
+    return frame if in_track_order(frame, "ts", strict=True) else frame.sort("mmsi", "seg_id", "ts")
 
 
 def _segment_numbers(samples: pl.DataFrame) -> I64:
