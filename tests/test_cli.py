@@ -41,8 +41,13 @@ def test_info_json_has_no_paths_or_clock_times(cli: Cli, store_dir: Path) -> Non
     cli("ingest", "--store", store_dir, NOAA)
     info = json.loads(cli("info", "--store", store_dir, "--json").stdout)
     assert info == {
-        "positions": 998, "static": 997, "events": 0, "rejects": 2, "vessels": 998,
-        "start": "2023-01-11T00:00:00Z", "end": "2023-01-11T23:59:01Z",
+        "positions": 998,
+        "static": 997,
+        "events": 0,
+        "rejects": 2,
+        "vessels": 998,
+        "start": "2023-01-11T00:00:00Z",
+        "end": "2023-01-11T23:59:01Z",
         "bbox": info["bbox"],
     }
     min_lon, min_lat, max_lon, max_lat = info["bbox"]
@@ -71,8 +76,9 @@ def test_rejects_lists_reasons_with_examples(cli: Cli, store_dir: Path) -> None:
         ("ports.csv", b"iso3,label,latitude,longitude\nKOR,BUSAN,35.1,129.0\n", "not AIS"),
     ],
 )
-def test_bad_input_is_exit_2(cli: Cli, tmp_path: Path, name: str, content: bytes | None,
-                             text: str) -> None:
+def test_bad_input_is_exit_2(
+    cli: Cli, tmp_path: Path, name: str, content: bytes | None, text: str
+) -> None:
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
@@ -87,8 +93,16 @@ def test_permission_denied_is_exit_2(tmp_path: Path) -> None:
     prefix = []
     if os.geteuid() == 0:
         prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
-    cmd = [*prefix, sys.executable, "-c", "from darkfleet.cli import main; main()",
-           "ingest", "--store", str(tmp_path / "s"), str(path)]
+    cmd = [
+        *prefix,
+        sys.executable,
+        "-c",
+        "from darkfleet.cli import main; main()",
+        "ingest",
+        "--store",
+        str(tmp_path / "s"),
+        str(path),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     one_error_line(done, 2, "permission denied")
 
@@ -108,5 +122,8 @@ def test_usage_errors_are_exit_1(cli: Cli) -> None:
 
 
 def test_bad_assume_time_is_exit_2(cli: Cli, store_dir: Path) -> None:
-    one_error_line(cli("ingest", "--store", store_dir, "--assume-time", "yesterday", NOAA), 2,
-                   "not an ISO 8601 time")
+    one_error_line(
+        cli("ingest", "--store", store_dir, "--assume-time", "yesterday", NOAA),
+        2,
+        "not an ISO 8601 time",
+    )

@@ -60,11 +60,14 @@ def test_noaa_values_decoded(store_dir: Path) -> None:
     assert san_jose["cog_deg"] is None  # COG 360 means "not available"
 
 
-def test_dma_csv_day_first_times_and_non_vessels(write_file: Callable[..., Path], store_dir: Path) -> None:
+def test_dma_csv_day_first_times_and_non_vessels(
+    write_file: Callable[..., Path], store_dir: Path
+) -> None:
     rows = [
         "31/12/2015 23:59:59,Class A,219000001,55.5,10.5,Under way using engine,0,12.3,45.0,44,"
         "9074729,OXAB2,NORD STAR,Tanker,,20,120,GPS,7.5,AARHUS,,AIS,60,60,10,10",
-        "31/12/2015 23:59:59,Base Station,2190047,55.6,10.6,Unknown value,,,,,,,,,,,,GPS,,,,AIS,,,,",
+        "31/12/2015 23:59:59,Base Station,2190047,55.6,10.6,Unknown value,,,,,,,,,,,,GPS,,,,"
+        "AIS,,,,",
         "01/01/2016 00:00:10,AtoN,992191001,55.7,10.7,Unknown value,,,,,,,,,,,,GPS,,,,AIS,,,,",
         "01/01/2016 00:00:11,Class B,219000002,91,181,Unknown value,,102.3,360,511,,,,Pleasure,,,,"
         "GPS,0,,,AIS,,,,",
@@ -158,8 +161,9 @@ def test_canonical_parquet_and_csv_round_trip(tmp_path: Path) -> None:
         ("blank.nmea", "\n\n  \n", "empty"),
     ],
 )
-def test_non_ais_files_are_refused(write_file: Callable[..., Path], name: str, content: str | bytes,
-                                   message: str) -> None:
+def test_non_ais_files_are_refused(
+    write_file: Callable[..., Path], name: str, content: str | bytes, message: str
+) -> None:
     with pytest.raises(InputFormatError, match=message):
         read_ais(write_file(name, content))
 

@@ -117,7 +117,16 @@ def test_kill_9_during_ingest_then_rerun_equals_clean_ingest(tmp_path: Path) -> 
     clean = tmp_path / "clean"
     ingest_paths(clean, *files)
     crashed = tmp_path / "crashed"
-    cmd = [sys.executable, "-c", INGEST, "ingest", "--store", str(crashed), "--json", *map(str, files)]
+    cmd = [
+        sys.executable,
+        "-c",
+        INGEST,
+        "ingest",
+        "--store",
+        str(crashed),
+        "--json",
+        *map(str, files),
+    ]
     rng = random.Random(7)
     for _ in range(3):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

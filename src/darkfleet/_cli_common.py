@@ -44,8 +44,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StoreOpt = Annotated[
     Path | None,
-    typer.Option("--store", help="Store directory [default: $DARKFLEET_STORE or ./darkfleet-store]",
-                 show_default=False),
+    typer.Option(
+        "--store",
+        help="Store directory [default: $DARKFLEET_STORE or ./darkfleet-store]",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 
@@ -77,7 +80,9 @@ def parse_time(value: str | None, option: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: not an ISO 8601 time (e.g. 2024-03-01T00:00Z)") from None
+        raise ConfigError(
+            f"{option} {value!r}: not an ISO 8601 time (e.g. 2024-03-01T00:00Z)"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -100,8 +105,13 @@ def byte_progress(enabled: bool) -> Iterator[Any]:
     if not enabled or not err.is_terminal:
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, Any] = {}
 

@@ -46,25 +46,65 @@ FORMAT_CHOICES = ["auto", "nmea", "marinecadastre", "dma", "gfw-json", "canonica
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="AIS files: NMEA, CSV, JSON lines, Parquet; .gz/.bz2/.zip read transparently.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="AIS files: NMEA, CSV, JSON lines, Parquet; .gz/.bz2/.zip read transparently."
+        ),
+    ],
     store: StoreOpt = None,
-    fmt: Annotated[str, typer.Option("--format", help="Input format; 'auto' detects it from the content.",
-                                     case_sensitive=False)] = "auto",
-    assume_time: Annotated[str | None, typer.Option(help="ISO time for NMEA lines that carry no timestamp (else they are rejected).")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Input format; 'auto' detects it from the content.",
+            case_sensitive=False,
+        ),
+    ] = "auto",
+    assume_time: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO time for NMEA lines that carry no timestamp (else they are rejected)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Read AIS files into the store; every record is accepted, a duplicate, ignored or rejected."""
     assumed = parse_time(assume_time, "--assume-time")
     with Store(store_path(store), writable=True) as st, byte_progress(not as_json) as progress:
-        report = run_ingest(st, [Path(p) for p in paths], fmt=fmt, assume_time=assumed, progress=progress)
+        report = run_ingest(
+            st, [Path(p) for p in paths], fmt=fmt, assume_time=assumed, progress=progress
+        )
     if as_json:
         print_json(report.as_dict())
     else:
-        rows = [[Path(f.path).name if "!" not in f.path else f.path.split("/")[-1], f.format,
-                 f.read, f.accepted, f.duplicates, f.ignored, f.rejected] for f in report.files]
+        rows = [
+            [
+                Path(f.path).name if "!" not in f.path else f.path.split("/")[-1],
+                f.format,
+                f.read,
+                f.accepted,
+                f.duplicates,
+                f.ignored,
+                f.rejected,
+            ]
+            for f in report.files
+        ]
         totals = report.totals()
-        rows.append(["total", "", *(totals[c] for c in ("read", "accepted", "duplicates", "ignored", "rejected"))])
-        out.print(table("Ingest", ["file", "format", "read", "accepted", "duplicates", "ignored", "rejected"], rows))
+        rows.append(
+            [
+                "total",
+                "",
+                *(totals[c] for c in ("read", "accepted", "duplicates", "ignored", "rejected")),
+            ]
+        )
+        out.print(
+            table(
+                "Ingest",
+                ["file", "format", "read", "accepted", "duplicates", "ignored", "rejected"],
+                rows,
+            )
+        )
     for line in report.errors():
         err.print(f"darkfleet: error: {line}")
     if report.errors():
@@ -136,6 +176,9 @@ def main() -> None:
     except Exception as exc:  # a bug: still one line, with the traceback on request
         if os.environ.get("DARKFLEET_DEBUG"):
             raise
-        err.print(f"darkfleet: internal error: {type(exc).__name__}: {exc} "
-                  "(set DARKFLEET_DEBUG=1 for the traceback)", markup=False)
+        err.print(
+            f"darkfleet: internal error: {type(exc).__name__}: {exc} "
+            "(set DARKFLEET_DEBUG=1 for the traceback)",
+            markup=False,
+        )
         sys.exit(1)

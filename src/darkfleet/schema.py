@@ -11,8 +11,8 @@ matches, both ways.
 
 from __future__ import annotations
 
-import pyarrow as pa
 import polars as pl
+import pyarrow as pa
 
 __all__ = [
     "EVENTS",

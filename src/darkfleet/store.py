@@ -161,8 +161,13 @@ class Store:
         frame = pl.scan_parquet(files, hive_partitioning=False)
         return frame.select(schema.TABLES[table].names)
 
-    def read(self, table: str, since: datetime | None = None, until: datetime | None = None,
-             bbox: tuple[float, float, float, float] | None = None) -> pl.DataFrame:
+    def read(
+        self,
+        table: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pl.DataFrame:
         """One table, optionally limited to a time window and a bounding box."""
         files = self.files(table)
         if table in _DAY_TABLES and (since or until):
@@ -182,20 +187,28 @@ class Store:
         return frame.collect()
 
     def info(self) -> StoreInfo:
-        counts = {t: _row_count(self.files(t)) for t in ("positions", "static", "events", "rejects")}
+        counts = {
+            t: _row_count(self.files(t)) for t in ("positions", "static", "events", "rejects")
+        }
         extent: tuple[Any, ...] = (0, None, None, None, None, None, None)
         if counts["positions"]:
             glob = str(self.root / "positions" / "day=*" / "*.parquet")
             with duckdb.connect() as con:
                 row = con.execute(
                     "SELECT count(DISTINCT mmsi), min(ts), max(ts), min(lon), min(lat), "
-                    "max(lon), max(lat) FROM read_parquet(?)", [glob]).fetchone()
+                    "max(lon), max(lat) FROM read_parquet(?)",
+                    [glob],
+                ).fetchone()
             extent = tuple(row) if row else extent
         vessels, start, end, *box = extent
         return StoreInfo(
-            positions=counts["positions"], static=counts["static"], events=counts["events"],
-            rejects=counts["rejects"], vessels=int(vessels or 0),
-            start=_iso(start), end=_iso(end),
+            positions=counts["positions"],
+            static=counts["static"],
+            events=counts["events"],
+            rejects=counts["rejects"],
+            vessels=int(vessels or 0),
+            start=_iso(start),
+            end=_iso(end),
             bbox=[float(v) for v in box] if box[0] is not None else None,
         )
 
@@ -231,7 +244,8 @@ class Store:
                     con.execute(f"DROP VIEW IF EXISTS {table}")
                     if files:
                         glob = str((self.root / table).resolve()) + (
-                            "/day=*/*.parquet" if table in _DAY_TABLES else "/*.parquet")
+                            "/day=*/*.parquet" if table in _DAY_TABLES else "/*.parquet"
+                        )
                         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{glob}')")
         except duckdb.IOException:
             pass  # another tool holds the catalog open; views are refreshed next time

@@ -18,10 +18,14 @@ def rejects_by_reason(store: Store, examples: int = 3) -> list[dict[str, Any]]:
     rejects = store.read("rejects")
     if rejects.height == 0:
         return []
-    groups = rejects.group_by("reason").agg(
-        pl.len().alias("count"),
-        pl.struct("source", "line_no", "raw").head(examples).alias("examples"),
-    ).sort("count", "reason", descending=[True, False])
+    groups = (
+        rejects.group_by("reason")
+        .agg(
+            pl.len().alias("count"),
+            pl.struct("source", "line_no", "raw").head(examples).alias("examples"),
+        )
+        .sort("count", "reason", descending=[True, False])
+    )
     return [
         {**row, "meaning": schema.REJECT_REASONS.get(row["reason"], "")}
         for row in groups.to_dicts()

@@ -19,7 +19,7 @@ from darkfleet import schema
 __all__ = ["RECORDS", "Batch"]
 
 RECORDS = "records"
-"""Column on positions/static rows: input records the row stands for (0 if another row counts them)."""
+"""Column on positions/static rows: input records a row stands for (0: another row counts them)."""
 
 
 @dataclass(frozen=True)

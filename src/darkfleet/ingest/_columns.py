@@ -12,8 +12,19 @@ __all__ = ["FIELD_SYNONYMS", "canonical_columns", "normalise_header"]
 
 FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "mmsi": ("mmsi", "ssvid", "userid", "mmsinumber", "sourcemmsi"),
-    "ts": ("ts", "basedatetime", "timestamp", "datetime", "time", "timeutc", "timestamputc",
-           "postime", "datetimeutc", "msgtime", "positiontime"),
+    "ts": (
+        "ts",
+        "basedatetime",
+        "timestamp",
+        "datetime",
+        "time",
+        "timeutc",
+        "timestamputc",
+        "postime",
+        "datetimeutc",
+        "msgtime",
+        "positiontime",
+    ),
     "lat": ("lat", "latitude", "y"),
     "lon": ("lon", "long", "longitude", "lng", "x"),
     "sog_kn": ("sogkn", "sog", "speed", "speedoverground", "speedkn", "speedknots"),

@@ -19,21 +19,55 @@ from darkfleet.ingest._time import parse_timestamps
 __all__ = ["NAV_STATUS_TEXT", "SHIP_TYPE_TEXT", "TextRecords", "to_batch"]
 
 SHIP_TYPE_TEXT = {
-    "wig": 20, "fishing": 30, "towing": 31, "towinglong": 32, "dredging": 33, "diving": 34,
-    "military": 35, "sailing": 36, "pleasure": 37, "hsc": 40, "highspeedcraft": 40,
-    "pilot": 50, "sar": 51, "tug": 52, "porttender": 53, "antipollution": 54,
-    "lawenforcement": 55, "medical": 58, "passenger": 60, "cargo": 70, "tanker": 80,
+    "wig": 20,
+    "fishing": 30,
+    "towing": 31,
+    "towinglong": 32,
+    "dredging": 33,
+    "diving": 34,
+    "military": 35,
+    "sailing": 36,
+    "pleasure": 37,
+    "hsc": 40,
+    "highspeedcraft": 40,
+    "pilot": 50,
+    "sar": 51,
+    "tug": 52,
+    "porttender": 53,
+    "antipollution": 54,
+    "lawenforcement": 55,
+    "medical": 58,
+    "passenger": 60,
+    "cargo": 70,
+    "tanker": 80,
     "other": 90,
 }
 NAV_STATUS_TEXT = {
-    "underwayusingengine": 0, "atanchor": 1, "notundercommand": 2,
-    "restrictedmanoeuverability": 3, "restrictedmaneuverability": 3,
-    "constrainedbyherdraught": 4, "moored": 5, "aground": 6, "engagedinfishing": 7,
-    "underwaysailing": 8, "aisdsartisactive": 14, "unknownvalue": 15, "undefined": 15,
+    "underwayusingengine": 0,
+    "atanchor": 1,
+    "notundercommand": 2,
+    "restrictedmanoeuverability": 3,
+    "restrictedmaneuverability": 3,
+    "constrainedbyherdraught": 4,
+    "moored": 5,
+    "aground": 6,
+    "engagedinfishing": 7,
+    "underwaysailing": 8,
+    "aisdsartisactive": 14,
+    "unknownvalue": 15,
+    "undefined": 15,
 }
 _KEYS = ("mmsi", "ts", "lat", "lon")
-_STATIC_FIELDS = ("imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m",
-                  "destination")
+_STATIC_FIELDS = (
+    "imo",
+    "name",
+    "callsign",
+    "ship_type",
+    "length_m",
+    "beam_m",
+    "draught_m",
+    "destination",
+)
 
 
 @dataclass(frozen=True)
@@ -49,15 +83,20 @@ class TextRecords:
     source: str
 
 
-def to_batch(records: TextRecords, ignored_extra: int = 0, rejects: pl.DataFrame | None = None) -> Batch:
+def to_batch(
+    records: TextRecords, ignored_extra: int = 0, rejects: pl.DataFrame | None = None
+) -> Batch:
     """Parse, validate and split ``records`` into a :class:`Batch`."""
     frame = records.frame
     ignored = int((~frame["is_vessel"]).sum()) + ignored_extra
     frame = _parse(frame.filter(pl.col("is_vessel")), records.source)
     frame = frame.with_columns(
-        pl.when(pl.col("_unparseable")).then(pl.lit("unparseable"))
-        .when(_rules.bad_key(has_position=True)).then(pl.lit("bad_value"))
-        .otherwise(None).alias("reason")
+        pl.when(pl.col("_unparseable"))
+        .then(pl.lit("unparseable"))
+        .when(_rules.bad_key(has_position=True))
+        .then(pl.lit("bad_value"))
+        .otherwise(None)
+        .alias("reason")
     )
     bad = frame.filter(pl.col("reason").is_not_null())
     good = frame.filter(pl.col("reason").is_null())
@@ -66,11 +105,12 @@ def to_batch(records: TextRecords, ignored_extra: int = 0, rejects: pl.DataFrame
     positions = _positions(good.filter(pl.col("has_position")))
     static = _static(good)
     read = frame.height + ignored + (0 if rejects is None else rejects.height)
-    rejects_out = all_rejects.sort("line_no").cast(dict(schema.polars_schema(schema.REJECTS)))
+    rejects_out = all_rejects.sort("line_no").cast(schema.polars_schema(schema.REJECTS))
     return Batch(positions, static, rejects_out, ignored, read)
 
 
-def _float(col: str, dtype: pl.DataType = pl.Float64()) -> pl.Expr:
+def _float(col: str, dtype: pl.DataType | None = None) -> pl.Expr:
+    dtype = dtype or pl.Float64()
     return pl.col(col).str.strip_chars().cast(pl.Float64, strict=False).cast(dtype).alias(col)
 
 
@@ -78,41 +118,70 @@ def _coded(col: str, names: dict[str, int], dtype: pl.DataType) -> pl.Expr:
     text = pl.col(col).str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
     numeric = pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)
     named = text.replace_strict(names, default=None, return_dtype=pl.Int64)
-    return pl.coalesce([numeric.cast(pl.Int64, strict=False), named]).cast(dtype, strict=False).alias(col)
+    return (
+        pl.coalesce([numeric.cast(pl.Int64, strict=False), named])
+        .cast(dtype, strict=False)
+        .alias(col)
+    )
 
 
 def _parse(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     frame = _ensure_columns(frame)
     parsed = frame.with_columns(
-        pl.col("mmsi").str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64, strict=False),
-        _float("lat"), _float("lon"),
-        _float("sog_kn", pl.Float32()), _float("cog_deg", pl.Float32()),
-        pl.col("heading_deg").str.strip_chars().cast(pl.Float64, strict=False)
-        .round(0).cast(pl.Int16, strict=False),
+        pl.col("mmsi")
+        .str.strip_chars()
+        .cast(pl.Float64, strict=False)
+        .cast(pl.Int64, strict=False),
+        _float("lat"),
+        _float("lon"),
+        _float("sog_kn", pl.Float32()),
+        _float("cog_deg", pl.Float32()),
+        pl.col("heading_deg")
+        .str.strip_chars()
+        .cast(pl.Float64, strict=False)
+        .round(0)
+        .cast(pl.Int16, strict=False),
         _coded("nav_status", NAV_STATUS_TEXT, pl.Int8()),
-        pl.col("msg_type").str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int8, strict=False),
-        pl.col("imo").str.to_uppercase().str.replace_all(r"[^0-9]", "")
+        pl.col("msg_type")
+        .str.strip_chars()
+        .cast(pl.Float64, strict=False)
+        .cast(pl.Int8, strict=False),
+        pl.col("imo")
+        .str.to_uppercase()
+        .str.replace_all(r"[^0-9]", "")
         .cast(pl.Int64, strict=False),
         _coded("ship_type", SHIP_TYPE_TEXT, pl.Int16()),
-        _float("length_m", pl.Float32()), _float("beam_m", pl.Float32()),
+        _float("length_m", pl.Float32()),
+        _float("beam_m", pl.Float32()),
         _float("draught_m", pl.Float32()),
         pl.col("source").fill_null(source),
-        pl.col("mmsi").alias("_mmsi_text"), pl.col("ts").alias("_ts_text"),
-        pl.col("lat").alias("_lat_text"), pl.col("lon").alias("_lon_text"),
+        pl.col("mmsi").alias("_mmsi_text"),
+        pl.col("ts").alias("_ts_text"),
+        pl.col("lat").alias("_lat_text"),
+        pl.col("lon").alias("_lon_text"),
     )
     parsed = parsed.with_columns(parse_timestamps(parsed["ts"]))
     return _rules.clean_positions(parsed.with_columns(_unparseable().alias("_unparseable")))
 
 
 def _ensure_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    wanted = [*_KEYS, "sog_kn", "cog_deg", "heading_deg", "nav_status", "msg_type",
-              *_STATIC_FIELDS, "source"]
+    wanted = [
+        *_KEYS,
+        "sog_kn",
+        "cog_deg",
+        "heading_deg",
+        "nav_status",
+        "msg_type",
+        *_STATIC_FIELDS,
+        "source",
+    ]
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in wanted if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
 
 
 def _unparseable() -> pl.Expr:
     """Key text present but not parseable, or MMSI/time missing altogether."""
+
     def failed(col: str) -> pl.Expr:
         text = pl.col(f"_{col}_text").str.strip_chars()
         return text.is_not_null() & (text != "") & pl.col(col).is_null()
@@ -123,7 +192,7 @@ def _unparseable() -> pl.Expr:
 
 def _positions(good: pl.DataFrame) -> pl.DataFrame:
     cols = [c for c in schema.POSITIONS.names]
-    out = good.select(cols).cast(dict(schema.polars_schema(schema.POSITIONS)))
+    out = good.select(cols).cast(schema.polars_schema(schema.POSITIONS))
     return out.with_columns(pl.lit(1, dtype=pl.Int32).alias(RECORDS))
 
 
@@ -137,7 +206,8 @@ def _static(good: pl.DataFrame) -> pl.DataFrame:
     content = pl.struct(_STATIC_FIELDS).hash(seed=7)
     run = (content != content.shift(1)).fill_null(True).cum_sum().over("mmsi")
     edge = (pl.col("ts") == pl.col("ts").min().over("mmsi", run)) | (
-        pl.col("ts") == pl.col("ts").max().over("mmsi", run))
+        pl.col("ts") == pl.col("ts").max().over("mmsi", run)
+    )
     frame = frame.filter(edge | (pl.col(RECORDS) > 0))
-    out = frame.select(schema.STATIC.names).cast(dict(schema.polars_schema(schema.STATIC)))
+    out = frame.select(schema.STATIC.names).cast(schema.polars_schema(schema.STATIC))
     return out.with_columns(frame[RECORDS])

@@ -71,8 +71,11 @@ class _Layout:
         return to_batch(TextRecords(self._canonical(records), source), rejects=rejects)
 
     def _canonical(self, table: pl.DataFrame) -> pl.DataFrame:
-        named = [pl.col(f"f{i}").alias(field) for field, i in self.columns.items()
-                 if field != "mobile_type"]
+        named = [
+            pl.col(f"f{i}").alias(field)
+            for field, i in self.columns.items()
+            if field != "mobile_type"
+        ]
         if "mobile_type" in self.columns:
             mobile = pl.col(f"f{self.columns['mobile_type']}").fill_null("")
             cls = mobile.str.to_lowercase().str.replace_all(r"[^a-z]", "")
@@ -83,20 +86,28 @@ class _Layout:
             msg_type = pl.lit("1")
         extra = [] if "msg_type" in self.columns else [msg_type.alias("msg_type")]
         return table.select(
-            *named, *extra, "line_no", "raw",
-            vessel.alias("is_vessel"), pl.lit(True).alias("has_position"),
+            *named,
+            *extra,
+            "line_no",
+            "raw",
+            vessel.alias("is_vessel"),
+            pl.lit(True).alias("has_position"),
         )
 
 
 def _split(lines: pl.DataFrame, width: int, delimiter: str) -> pl.DataFrame:
     parts = lines["raw"].str.split_exact(delimiter, width - 1).struct.unnest()
     parts.columns = [f"f{i}" for i in range(width)]
-    empty_to_null = [pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c))
-                     .alias(c) for c in parts.columns]
+    empty_to_null = [
+        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c in parts.columns
+    ]
     return pl.concat([parts.with_columns(empty_to_null), lines], how="horizontal")
 
 
-def _split_quoted(lines: pl.DataFrame, width: int, delimiter: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _split_quoted(
+    lines: pl.DataFrame, width: int, delimiter: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rare rows with quoted fields go through the csv module."""
     rows: list[list[str | None]] = []
     good: list[int] = []
@@ -105,8 +116,11 @@ def _split_quoted(lines: pl.DataFrame, width: int, delimiter: str) -> tuple[pl.D
         if len(fields) == width:
             rows.append([f if f.strip() else None for f in fields])
             good.append(i)
-    mask = pl.Series([False] * lines.height).scatter(good, True) if good else pl.Series(
-        [False] * lines.height, dtype=pl.Boolean)
+    mask = (
+        pl.Series([False] * lines.height).scatter(good, True)
+        if good
+        else pl.Series([False] * lines.height, dtype=pl.Boolean)
+    )
     schema = {f"f{i}": pl.String for i in range(width)}
     table = pl.DataFrame(rows, schema=schema, orient="row")
     ok = pl.concat([table, lines.filter(mask)], how="horizontal")

@@ -47,10 +47,28 @@ def _batch(block: LineBlock, source: str) -> Batch:
         mask = mask.scatter(keep, True)
     lines = pl.DataFrame([block.text.alias("raw"), block.line_no])
     rejects = lines.filter(~mask).select(
-        pl.lit(source).alias("source"), "line_no", "raw", pl.lit("unparseable").alias("reason"))
-    fields = ["mmsi", "ts", "lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status",
-              "msg_type", "name", "imo", "callsign", "ship_type", "length_m", "beam_m",
-              "destination", "source", "draught_m"]
+        pl.lit(source).alias("source"), "line_no", "raw", pl.lit("unparseable").alias("reason")
+    )
+    fields = [
+        "mmsi",
+        "ts",
+        "lat",
+        "lon",
+        "sog_kn",
+        "cog_deg",
+        "heading_deg",
+        "nav_status",
+        "msg_type",
+        "name",
+        "imo",
+        "callsign",
+        "ship_type",
+        "length_m",
+        "beam_m",
+        "destination",
+        "source",
+        "draught_m",
+    ]
     table = pl.DataFrame(rows, schema={f: pl.String for f in fields}, orient="row")
     table = pl.concat([table, lines.filter(mask)], how="horizontal")
     msg_type = table["msg_type"].cast(pl.Int64, strict=False)

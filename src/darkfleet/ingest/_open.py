@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from darkfleet.errors import InputFormatError
 
@@ -96,7 +96,9 @@ def _head(path: Path) -> bytes:
     except PermissionError:
         raise InputFormatError(f"{path}: permission denied") from None
     except OSError as exc:
-        raise InputFormatError(f"{path}: cannot read ({errno.errorcode.get(exc.errno or 0, exc)})") from None
+        raise InputFormatError(
+            f"{path}: cannot read ({errno.errorcode.get(exc.errno or 0, exc)})"
+        ) from None
     if not head:
         raise InputFormatError(f"{path}: empty file")
     return head
@@ -109,7 +111,7 @@ def _opener(path: Path, head: bytes) -> Callable[[], BinaryIO]:
             return _Decompressed(gzip.GzipFile(fileobj=raw, mode="rb"), raw)
         if head.startswith(_BZIP2):
             return _Decompressed(bz2.BZ2File(raw, mode="rb"), raw)
-        return raw
+        return cast(BinaryIO, raw)
 
     return open_raw
 
@@ -117,8 +119,8 @@ def _opener(path: Path, head: bytes) -> Callable[[], BinaryIO]:
 class _Decompressed(io.BufferedReader):
     """A decompressing stream that keeps a handle on the raw file for progress."""
 
-    def __init__(self, inner: BinaryIO, raw: io.BufferedReader) -> None:
-        super().__init__(inner, buffer_size=1 << 20)  # type: ignore[arg-type]
+    def __init__(self, inner: Any, raw: Any) -> None:
+        super().__init__(inner, buffer_size=1 << 20)
         self.raw_file = raw
 
 
@@ -157,7 +159,7 @@ def _zip_member(path: Path, member: zipfile.ZipInfo) -> InputUnit:
 
     def open_member() -> BinaryIO:
         archive = zipfile.ZipFile(path)
-        return archive.open(member)  # the member keeps the archive alive until closed
+        return cast(BinaryIO, archive.open(member))  # the member keeps the archive alive
 
     def member_progress(stream: BinaryIO) -> int:
         return int(stream.tell()) if not stream.closed else member.file_size

@@ -42,11 +42,13 @@ def read_parquet(stream: BinaryIO, source: str) -> Iterator[Batch]:
 def _batch(frame: pl.DataFrame, source: str, first: int) -> Batch:
     has_position = "lat" in frame.columns and "lon" in frame.columns
     text = frame.select(
-        pl.col(c).cast(pl.String) if frame.schema[c] != pl.Datetime else
-        pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
-        if getattr(frame.schema[c], "time_zone", None) else
-        pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
-        for c in frame.columns if c in _FIELDS
+        pl.col(c).cast(pl.String)
+        if frame.schema[c] != pl.Datetime
+        else pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
+        if getattr(frame.schema[c], "time_zone", None)
+        else pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
+        for c in frame.columns
+        if c in _FIELDS
     )
     raw = pl.concat_str([pl.col(c).fill_null("") for c in text.columns], separator=",")
     text = text.with_columns(
@@ -61,4 +63,3 @@ def _batch(frame: pl.DataFrame, source: str, first: int) -> Batch:
 
 
 _FIELDS = set(schema.POSITIONS.names) | set(schema.STATIC.names)
-

@@ -70,19 +70,30 @@ class IngestReport:
         return {c: sum(getattr(f, c) for f in self.files) for c in COUNTS}
 
     def errors(self) -> list[str]:
-        return [f"{f.path}: {f.error}" if not f.error.startswith(f.path) else f.error
-                for f in self.files if f.error]
+        return [
+            f"{f.path}: {f.error}" if not f.error.startswith(f.path) else f.error
+            for f in self.files
+            if f.error
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         reasons: Counter[str] = Counter()
         for f in self.files:
             reasons.update(f.rejected_by_reason)
-        return {**self.totals(), "rejected_by_reason": dict(reasons),
-                "files": [f.as_dict() for f in self.files]}
+        return {
+            **self.totals(),
+            "rejected_by_reason": dict(reasons),
+            "files": [f.as_dict() for f in self.files],
+        }
 
 
-def ingest(store: Store, paths: Iterable[Path], fmt: str = "auto",
-           assume_time: datetime | None = None, progress: Progress | None = None) -> IngestReport:
+def ingest(
+    store: Store,
+    paths: Iterable[Path],
+    fmt: str = "auto",
+    assume_time: datetime | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
     """Ingest every file (and archive member) of ``paths`` into a writable ``store``."""
     indexes = {t: KeyIndex(store, t) for t in ("positions", "static")}
     reports: list[FileReport] = []
@@ -98,12 +109,23 @@ def ingest(store: Store, paths: Iterable[Path], fmt: str = "auto",
     return IngestReport(reports)
 
 
-def _ingest_unit(store: Store, unit: InputUnit, indexes: dict[str, KeyIndex], fmt: str,
-                 assume_time: datetime | None, progress: Progress | None) -> FileReport:
+def _ingest_unit(
+    store: Store,
+    unit: InputUnit,
+    indexes: dict[str, KeyIndex],
+    fmt: str,
+    assume_time: datetime | None,
+    progress: Progress | None,
+) -> FileReport:
     known = store.ledger_entry(unit.sha256)
     if known is not None:
-        return FileReport(unit.name, known["format"], read=known["read"],
-                          duplicates=known["read"], already_ingested=True)
+        return FileReport(
+            unit.name,
+            known["format"],
+            read=known["read"],
+            duplicates=known["read"],
+            already_ingested=True,
+        )
     with unit.open() as stream:
         try:
             found = detect_format(stream, unit.name, fmt)
@@ -142,8 +164,9 @@ def _stage(batch: Batch, txn: Any, indexes: dict[str, KeyIndex], report: FileRep
     report.add(batch, new_records, dup_records)
 
 
-def read_ais(path: Path | str, fmt: str = "auto",
-             assume_time: datetime | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def read_ais(
+    path: Path | str, fmt: str = "auto", assume_time: datetime | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Positions and static reports of one file, in the canonical schemas (no store)."""
     positions: list[pl.DataFrame] = []
     static: list[pl.DataFrame] = []

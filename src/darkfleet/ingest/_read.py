@@ -22,13 +22,19 @@ def detect_format(stream: BinaryIO, name: str, requested: str = "auto") -> Forma
     if requested in ("auto", found) or (requested == "canonical" and found == "parquet"):
         return found
     if requested in ("marinecadastre", "dma", "canonical") and found in (
-            "marinecadastre", "dma", "canonical"):
+        "marinecadastre",
+        "dma",
+        "canonical",
+    ):
         return found  # one synonym-driven reader serves every CSV layout
-    raise InputFormatError(f"{name}: --format {requested} given, but the content looks like {found}")
+    raise InputFormatError(
+        f"{name}: --format {requested} given, but the content looks like {found}"
+    )
 
 
-def read_stream(stream: BinaryIO, name: str, fmt: Format,
-                assume_time: datetime | None = None) -> Iterator[Batch]:
+def read_stream(
+    stream: BinaryIO, name: str, fmt: Format, assume_time: datetime | None = None
+) -> Iterator[Batch]:
     """Batches of decoded records from ``stream`` in format ``fmt``."""
     if fmt == "nmea":
         from darkfleet.ingest._nmea import read_nmea

@@ -39,14 +39,21 @@ def clean_positions(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.when(lat.is_nan() | ((lat - 91.0).abs() < 1e-6)).then(None).otherwise(lat).alias("lat"),
         pl.when(lon.is_nan() | ((lon - 181.0).abs() < 1e-6)).then(None).otherwise(lon).alias("lon"),
-        pl.when(sog.is_nan() | (sog < 0) | (sog >= 102.25)).then(None).otherwise(sog).alias("sog_kn"),
-        pl.when(cog.is_nan() | (cog < 0) | (cog >= 360.0)).then(None).otherwise(cog).alias("cog_deg"),
+        pl.when(sog.is_nan() | (sog < 0) | (sog >= 102.25))
+        .then(None)
+        .otherwise(sog)
+        .alias("sog_kn"),
+        pl.when(cog.is_nan() | (cog < 0) | (cog >= 360.0))
+        .then(None)
+        .otherwise(cog)
+        .alias("cog_deg"),
         pl.when((hdg < 0) | (hdg >= 360)).then(None).otherwise(hdg).alias("heading_deg"),
     )
 
 
 def clean_static(frame: pl.DataFrame) -> pl.DataFrame:
     """Zero/blank "not available" values in a static frame become nulls."""
+
     def blank_to_null(col: str) -> pl.Expr:
         text = pl.col(col).str.replace_all("@", "").str.strip_chars()
         return pl.when(text == "").then(None).otherwise(text).alias(col)

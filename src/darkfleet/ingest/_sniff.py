@@ -57,7 +57,7 @@ def _sniff_csv(line: bytes, name: str) -> Format:
     normalised = {normalise_header(h) for h in header}
     if "typeofmobile" in normalised:
         return "dma"
-    if _CANONICAL <= {h.strip().lower() for h in header}:
+    if {h.strip().lower() for h in header} >= _CANONICAL:
         return "canonical"
     found = canonical_columns(header)
     if all(field in found for field in _KEY_FIELDS):

@@ -53,8 +53,10 @@ def _parse(norm: pl.Series, fmt: str) -> pl.Series:
 
 def _coalesced(norm: pl.Series) -> pl.Series:
     frame = pl.DataFrame({"t": norm})
-    candidates = [pl.col("t").str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC")
-                  for f in _FORMATS]
+    candidates = [
+        pl.col("t").str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC")
+        for f in _FORMATS
+    ]
     number = pl.col("t").cast(pl.Float64, strict=False)
     seconds = pl.when(number > _EPOCH_MS_THRESHOLD).then(number / 1000.0).otherwise(number)
     epoch = (seconds * 1e6).cast(pl.Int64, strict=False).cast(UTC_US)
