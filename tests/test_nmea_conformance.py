@@ -73,7 +73,11 @@ def gpsd_position(msg: dict[str, Any]) -> dict[str, Any]:
 def gpsd_static(msg: dict[str, Any]) -> dict[str, Any]:
     """Expected static columns present in one gpsd JSON object."""
     out: dict[str, Any] = {}
-    for key, col in [("shipname", "name"), ("callsign", "callsign"), ("destination", "destination")]:
+    for key, col in [
+        ("shipname", "name"),
+        ("callsign", "callsign"),
+        ("destination", "destination"),
+    ]:
         if key in msg:
             out[col] = msg[key].strip("@ ").strip() or None
     if "shiptype" in msg:
@@ -91,7 +95,9 @@ def gpsd_static(msg: dict[str, Any]) -> dict[str, Any]:
 def matches(frame: pl.DataFrame, msg: dict[str, Any], expected: dict[str, Any]) -> bool:
     rows = frame.filter((pl.col("mmsi") == msg["mmsi"]) & (pl.col("msg_type") == msg["type"]))
     for row in rows.iter_rows(named=True):
-        if all(close(row[c], v, 1e-4 if c in ("lat", "lon") else 0.051) for c, v in expected.items()):
+        if all(
+            close(row[c], v, 1e-4 if c in ("lat", "lon") else 0.051) for c, v in expected.items()
+        ):
             return True
     return False
 
@@ -233,7 +239,7 @@ def test_sample_agrees_with_pyais() -> None:
     for line in lines:
         try:
             msg = pyais_decode(line)
-        except Exception:  # noqa: BLE001, S112 (pyais rejects what we reject too)
+        except Exception:  # pyais rejects what we reject too
             continue
         if msg.msg_type not in (1, 2, 3, 18) or len(line) < 40:
             continue
