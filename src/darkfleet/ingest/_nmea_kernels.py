@@ -113,7 +113,7 @@ def fill_line_bounds(buf: U8, final: bool, starts: I64, ends: I64) -> tuple[int,
 
 @jit
 def trim_end(buf: U8, start: int, end: int) -> int:
-    while end > start and buf[end - 1] <= 32:
+    while end > start and (buf[end - 1] == 32 or 9 <= buf[end - 1] <= 13):
         end -= 1
     return end
 
