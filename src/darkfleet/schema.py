@@ -11,6 +11,8 @@ matches, both ways.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import pyarrow as pa
 
@@ -134,6 +136,7 @@ REJECT_REASONS = {
 }
 
 
+@functools.cache
 def polars_schema(schema: pa.Schema) -> pl.Schema:
     """The Polars form of an Arrow table schema (dictionary strings become Categorical)."""
     return empty(schema).schema

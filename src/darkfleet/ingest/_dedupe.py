@@ -25,58 +25,69 @@ KEY_COLUMNS = {
 Keys = npt.NDArray[np.uint64]
 
 
-def key_hash(frame: pl.DataFrame | pl.LazyFrame, table: str) -> pl.Expr:
+def key_hash(table: str) -> pl.Expr:
     return pl.struct(KEY_COLUMNS[table]).hash(seed=_SEED).alias("_key")
 
 
 class KeyIndex:
-    """Known keys of one table, per day, with a pending set for the open transaction."""
+    """Known keys of one table per day (sorted), plus pending keys of the open file."""
 
     def __init__(self, store: Store, table: str) -> None:
         self.store = store
         self.table = table
         self._known: dict[str, Keys] = {}
-        self._pending: dict[str, list[Keys]] = {}
+        self._pending: dict[str, Keys] = {}
 
     def split(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(new rows, duplicate rows) of ``frame``; new rows become pending keys."""
         if frame.height == 0:
             return frame, frame
         keyed = frame.with_columns(
-            key_hash(frame, self.table),
+            key_hash(self.table),
             pl.col("ts").dt.date().cast(pl.String).alias("_day"),
         )
-        first = keyed.select(pl.col("_key").is_first_distinct()).to_series()
-        seen = np.zeros(keyed.height, dtype=bool)
+        is_new = keyed.select(pl.col("_key").is_first_distinct()).to_series().to_numpy()
         keys = keyed["_key"].to_numpy()
         days = keyed["_day"]
         for day in days.unique().to_list():
             rows = (days == day).to_numpy()
-            seen[rows] = np.isin(keys[rows], self._keys_of(day))
-        is_new = first.to_numpy() & ~seen
-        new = keyed.filter(pl.Series(is_new))
-        for (day,), part in new.partition_by("_day", as_dict=True).items():
-            self._pending.setdefault(str(day), []).append(part["_key"].to_numpy())
+            day_keys = keys[rows]
+            seen = _member(day_keys, self._known_of(day))
+            seen |= _member(day_keys, self._pending.get(day, _EMPTY))
+            is_new[rows] &= ~seen
+            fresh = day_keys[is_new[rows]]
+            self._pending[day] = np.sort(np.concatenate([self._pending.get(day, _EMPTY), fresh]))
+        mask = pl.Series(is_new)
         drop = ["_key", "_day"]
-        return new.drop(drop), keyed.filter(pl.Series(~is_new)).drop(drop)
+        return keyed.filter(mask).drop(drop), keyed.filter(~mask).drop(drop)
 
     def commit(self) -> None:
-        for day, parts in self._pending.items():
-            self._known[day] = np.union1d(self._keys_of(day), np.concatenate(parts))
+        """The open file committed: its keys are now known."""
+        for day, pending in self._pending.items():
+            self._known[day] = np.sort(np.concatenate([self._known_of(day), pending]))
         self._pending.clear()
 
     def discard(self) -> None:
+        """The open file was abandoned: forget its keys."""
         self._pending.clear()
 
-    def _keys_of(self, day: str) -> Keys:
+    def _known_of(self, day: str) -> Keys:
         if day not in self._known:
             files = self.store.files(self.table, day)
+            keys = _EMPTY
             if files:
-                keys = pl.scan_parquet(files).select(key_hash(pl.LazyFrame(), self.table))
-                self._known[day] = np.unique(keys.collect()["_key"].to_numpy())
-            else:
-                self._known[day] = np.empty(0, dtype=np.uint64)
-        pending = self._pending.get(day)
-        if pending:
-            return np.concatenate([self._known[day], *pending])
+                found = pl.scan_parquet(files).select(key_hash(self.table)).collect()
+                keys = np.sort(found["_key"].to_numpy())
+            self._known[day] = keys
         return self._known[day]
+
+
+_EMPTY: Keys = np.empty(0, dtype=np.uint64)
+
+
+def _member(keys: Keys, sorted_known: Keys) -> npt.NDArray[np.bool_]:
+    """Which ``keys`` occur in the sorted array ``sorted_known``."""
+    if sorted_known.size == 0:
+        return np.zeros(keys.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_known, keys), sorted_known.size - 1)
+    return np.asarray(sorted_known[at] == keys)

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 __all__ = ["LineBlock", "line_blocks"]
 
@@ -42,10 +44,25 @@ def line_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[Li
 
 
 def _block(data: bytes, first_line: int) -> LineBlock:
-    text = data.decode("utf-8", errors="replace")
-    if text.endswith("\n"):
-        text = text[:-1]
-    lines = pl.Series("text", [text]).str.split("\n").explode().str.strip_suffix("\r")
+    lines = _split_lines(data)
     numbers = pl.int_range(first_line, first_line + len(lines), eager=True).alias("line_no")
     keep = lines.str.strip_chars() != ""
     return LineBlock(lines.filter(keep), numbers.filter(keep))
+
+
+def _split_lines(data: bytes) -> pl.Series:
+    """Lines of ``data`` without their ``\\n``/``\\r\\n``, sliced from one buffer."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10) + 1
+    if ends.size == 0 or ends[-1] != raw.size:
+        ends = np.append(ends, raw.size)
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    array = pa.LargeStringArray.from_buffers(ends.size, pa.py_buffer(offsets), pa.py_buffer(data))
+    try:
+        array.validate(full=True)
+    except pa.ArrowInvalid:  # invalid UTF-8: decode with replacement characters instead
+        text = data.decode("utf-8", errors="replace").removesuffix("\n")
+        return pl.Series("text", [text]).str.split("\n").explode().str.strip_suffix("\r")
+    series = pl.from_arrow(array)
+    assert isinstance(series, pl.Series)
+    return series.alias("text").str.strip_suffix("\n").str.strip_suffix("\r")
