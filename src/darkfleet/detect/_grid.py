@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from numba import njit
+from numba import njit, prange
 
 from darkfleet.geo import EARTH_RADIUS_KM, wrap_lon
 
@@ -72,21 +72,42 @@ def close_pairs(
     band, col = _cells(grid, lat, lon)
     key = (slot - (slot.min() if slot.size else 0)) * grid.total_cells + grid.offsets[band] + col
     order = pl.Series(key).arg_sort().to_numpy().astype(np.int64)
-    args = (
-        key[order],
-        band[order],
-        np.asarray(wrap_lon(lon[order])),
-        lat[order],
-        vessel[order],
-        grid.lon_cells,
-        grid.offsets,
-        grid.total_cells,
-        radius_km,
-    )
-    n = _scan(*args, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), False)
-    i, j, km = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
-    _scan(*args, i, j, km, True)
-    return order[i], order[j], km
+    keys = key[order]
+    start, end = _slot_bounds(keys // grid.total_cells)
+    lon_sorted, lat_sorted = np.asarray(wrap_lon(lon[order])), lat[order]
+    tables = (grid.lon_cells, grid.offsets, grid.total_cells, radius_km)
+
+    def scan(at: I64, out: tuple[I64, I64, F64], fill: bool) -> None:
+        _scan(
+            keys,
+            band[order],
+            lon_sorted,
+            lat_sorted,
+            vessel[order],
+            start,
+            end,
+            *tables,
+            at,
+            *out,
+            fill,
+        )
+
+    counts = np.zeros(keys.size, np.int64)
+    scan(counts, (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)), False)
+    at = np.cumsum(counts) - counts
+    total = int(counts.sum())
+    out = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total))
+    scan(at, out, True)
+    return order[out[0]], order[out[1]], out[2]
+
+
+def _slot_bounds(slot: I64) -> tuple[I64, I64]:
+    """For each sample (sorted by slot), the first and one-past-last index of its slot."""
+    change = np.r_[True, slot[1:] != slot[:-1]] if slot.size else np.zeros(0, bool)
+    firsts = np.flatnonzero(change)
+    lasts = np.r_[firsts[1:], slot.size]
+    group = np.cumsum(change) - 1
+    return firsts[group], lasts[group]
 
 
 def _cells(grid: CellGrid, lat: F64, lon: F64) -> tuple[I64, I64]:
@@ -119,66 +140,62 @@ def _lower_bound(keys: I64, lo: int, hi: int, target: int) -> int:
     return lo
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _scan(
     keys: I64,
     band: I64,
     lon: F64,
     lat: F64,
     vessel: I64,
+    slot_start: I64,
+    slot_end: I64,
     cells: I64,
     offsets: I64,
     total: int,
     radius: float,
+    at: I64,
     out_i: I64,
     out_j: I64,
     out_km: F64,
     fill: bool,
-) -> int:
-    """Count (``fill`` False) or write the close pairs of key-sorted samples."""
-    n = keys.size
-    found = 0
-    slot_start = slot_end = 0
-    targets = np.empty(4, np.int64)
-    for p in range(n):
+) -> None:
+    """Count each sample's close pairs into ``at``, or write them from ``at`` on (``fill``)."""
+    for p in prange(keys.size):
+        found = at[p] if fill else 0
+        lo, hi = slot_start[p], slot_end[p]
         slot_key = keys[p] - keys[p] % total
-        if p >= slot_end:
-            slot_start, slot_end = p, _lower_bound(keys, p, n, slot_key + total)
-        n_targets = _neighbour_keys(band[p], lon[p], keys[p], slot_key, cells, offsets, targets)
         q = p + 1
-        while q < slot_end and keys[q] == keys[p]:
+        while q < hi and keys[q] == keys[p]:
             found = _check(p, q, lat, lon, vessel, radius, found, out_i, out_j, out_km, fill)
             q += 1
-        for t in range(n_targets):
-            q = _lower_bound(keys, slot_start, slot_end, targets[t])
-            while q < slot_end and keys[q] == targets[t]:
+        for t in range(4):
+            target = _neighbour_key(t, band[p], lon[p], keys[p], slot_key, cells, offsets)
+            if target < 0:
+                continue
+            q = _lower_bound(keys, lo, hi, target)
+            while q < hi and keys[q] == target:
                 found = _check(p, q, lat, lon, vessel, radius, found, out_i, out_j, out_km, fill)
                 q += 1
-    return found
+        if not fill:
+            at[p] = found
 
 
 @njit(cache=True)
-def _neighbour_keys(
-    b: int, lon: float, key: int, slot_key: int, cells: I64, offsets: I64, out: I64
+def _neighbour_key(
+    t: int, b: int, lon: float, key: int, slot_key: int, cells: I64, offsets: I64
 ) -> int:
-    """Keys of the east cell in the own band and the three cells north (half neighbourhood)."""
-    k = 0
-    n = cells[b]
-    if n >= 3:
-        col = key - slot_key - offsets[b]
-        out[k] = slot_key + offsets[b] + (col + 1) % n
-        k += 1
-    if b + 1 < cells.size:
-        m = cells[b + 1]
-        col = int((lon + 180.0) * m / 360.0) % m
-        if m >= 3:
-            for d in (-1, 0, 1):
-                out[k] = slot_key + offsets[b + 1] + (col + d) % m
-                k += 1
-        else:
-            out[k] = slot_key + offsets[b + 1]
-            k += 1
-    return k
+    """Target ``t`` of the half neighbourhood: 0 the east cell, 1-3 the cells north; or -1."""
+    if t == 0:
+        n = int(cells[b])
+        own = slot_key + int(offsets[b])
+        return own + (key - own + 1) % n if n >= 3 else -1
+    if b + 1 >= cells.size:
+        return -1
+    m = int(cells[b + 1])
+    north = slot_key + int(offsets[b + 1])
+    if m < 3:
+        return north if t == 2 else -1
+    return north + (int((lon + 180.0) * m / 360.0) + t - 2) % m
 
 
 @njit(cache=True)

@@ -31,7 +31,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from numba import njit
+from numba import njit, prange
 
 __all__ = ["RESAMPLED_SCHEMA", "empty_positions", "in_track_order", "resample_tracks"]
 
@@ -81,14 +81,19 @@ def resample_tracks(
     lat, lon, speed, course = (
         fixes[c].to_numpy().astype(np.float64) for c in ("lat", "lon", "speed", "course")
     )
-    seg, t = fixes["seg"].to_numpy(), fixes["t"].to_numpy()
+    t = fixes["t"].to_numpy()
+    firsts = np.flatnonzero(fixes["new_seg"].to_numpy())
+    lasts = np.r_[firsts[1:], t.size] - 1
 
-    def run(out: Outputs, fill: bool) -> int:
-        n: int = _grid_samples(seg, t, lat, lon, speed, course, inc, gap, extrapolate, *out, fill)
-        return n
+    def run(at: I64, out: Outputs, fill: bool) -> None:
+        _grid_samples(
+            firsts, lasts, t, lat, lon, speed, course, inc, gap, extrapolate, at, *out, fill
+        )
 
-    out = _outputs(run(_outputs(0), False))
-    run(out, True)
+    at = np.zeros(firsts.size, np.int64)
+    run(at, _outputs(0), False)
+    out = _outputs(int(at.sum()))
+    run(np.cumsum(at) - at, out, True)
     anchor, t_out, values = out[0], out[1], out[2:]
     return pl.DataFrame(
         {
@@ -111,7 +116,7 @@ def _floats(n: int) -> tuple[F64, F64, F64, F64]:
 
 
 def _sorted_unique_fixes(positions: pl.DataFrame) -> pl.DataFrame:
-    """Fixes with a position, sorted, one per segment and timestamp, segments numbered."""
+    """Fixes with a position, sorted, one per segment and timestamp, segment starts flagged."""
     frame = positions.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select(
         pl.col("mmsi").cast(pl.Int64),
         pl.col("seg_id").cast(pl.String),
@@ -126,10 +131,8 @@ def _sorted_unique_fixes(positions: pl.DataFrame) -> pl.DataFrame:
     new_seg = (pl.col("mmsi") != pl.col("mmsi").shift()).fill_null(True) | (
         pl.col("seg_id") != pl.col("seg_id").shift()
     ).fill_null(True)
-    return (
-        frame.with_columns(new_seg=new_seg)
-        .filter(pl.col("new_seg") | (pl.col("t") != pl.col("t").shift()))
-        .with_columns(seg=pl.col("new_seg").cum_sum().cast(pl.Int64) - 1)
+    return frame.with_columns(new_seg=new_seg).filter(
+        pl.col("new_seg") | (pl.col("t") != pl.col("t").shift())
     )
 
 
@@ -152,9 +155,10 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _grid_samples(
-    seg: I64,
+    firsts: I64,
+    lasts: I64,
     t: I64,
     lat: F64,
     lon: F64,
@@ -163,6 +167,7 @@ def _grid_samples(
     inc: int,
     gap: int,
     extrapolate: bool,
+    at: I64,
     o_anchor: I64,
     o_t: I64,
     o_lat: F64,
@@ -170,31 +175,45 @@ def _grid_samples(
     o_speed: F64,
     o_density: F64,
     fill: bool,
-) -> int:
-    """Count (``fill`` False) or write the grid samples of segment-sorted fixes."""
+) -> None:
+    """Count each segment's grid samples into ``at``, or write them from ``at`` on."""
     out = (o_anchor, o_t, o_lat, o_lon, o_speed, o_density)
     fix = (t, lat, lon, speed, course)
-    n, k, first = t.size, 0, 0
-    while first < n:
-        last = first
-        while last + 1 < n and seg[last + 1] == seg[first]:
-            last += 1
-        if extrapolate:
-            day = t[first] // US_PER_DAY * US_PER_DAY
-            lo = _ceil_div(max(t[first] - gap, day), inc)
-            for g in range(lo, _ceil_div(t[first], inc)):
-                k = _extrapolated(fix, first, g * inc, inc, out, k, fill)
-        for r in range(first, last):
-            lo = _ceil_div(t[r], inc) if r == first else t[r] // inc + 1
-            if t[r + 1] - t[r] < gap:
-                for g in range(lo, t[r + 1] // inc + 1):
-                    k = _interpolated(fix, r, g * inc, inc, out, k, fill)
-        if extrapolate:
-            day = t[last] // US_PER_DAY * US_PER_DAY
-            lo = _ceil_div(t[last], inc) if first == last else t[last] // inc + 1
-            for g in range(lo, min(t[last] + gap, day + US_PER_DAY - 1) // inc + 1):
-                k = _extrapolated(fix, last, g * inc, inc, out, k, fill)
-        first = last + 1
+    for s in prange(firsts.size):
+        k0 = at[s] if fill else 0
+        k = _segment_samples(fix, firsts[s], lasts[s], inc, gap, extrapolate, out, k0, fill)
+        if not fill:
+            at[s] = k
+
+
+@njit(cache=True)
+def _segment_samples(
+    fix: Fixes,
+    first: int,
+    last: int,
+    inc: int,
+    gap: int,
+    extrapolate: bool,
+    out: Outputs,
+    k: int,
+    fill: bool,
+) -> int:
+    """Samples of the segment of fixes ``first..last``, written from index ``k`` on."""
+    t = fix[0]
+    if extrapolate:
+        day = t[first] // US_PER_DAY * US_PER_DAY
+        for g in range(_ceil_div(max(t[first] - gap, day), inc), _ceil_div(t[first], inc)):
+            k = _extrapolated(fix, first, g * inc, inc, out, k, fill)
+    for r in range(first, last):
+        lo = _ceil_div(t[r], inc) if r == first else t[r] // inc + 1
+        if t[r + 1] - t[r] < gap:
+            for g in range(lo, t[r + 1] // inc + 1):
+                k = _interpolated(fix, r, g * inc, inc, out, k, fill)
+    if extrapolate:
+        day = t[last] // US_PER_DAY * US_PER_DAY
+        lo = _ceil_div(t[last], inc) if first == last else t[last] // inc + 1
+        for g in range(lo, min(t[last] + gap, day + US_PER_DAY - 1) // inc + 1):
+            k = _extrapolated(fix, last, g * inc, inc, out, k, fill)
     return k
 
 
