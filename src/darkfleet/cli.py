@@ -27,6 +27,7 @@ from darkfleet._cli_common import (
     table,
 )
 from darkfleet.errors import DarkfleetError
+from darkfleet.ingest import IngestReport
 from darkfleet.ingest import ingest as run_ingest
 from darkfleet.store import Store
 
@@ -78,37 +79,24 @@ def ingest(
     if as_json:
         print_json(report.as_dict())
     else:
-        rows = [
-            [
-                Path(f.path).name if "!" not in f.path else f.path.split("/")[-1],
-                f.format,
-                f.read,
-                f.accepted,
-                f.duplicates,
-                f.ignored,
-                f.rejected,
-            ]
-            for f in report.files
-        ]
-        totals = report.totals()
-        rows.append(
-            [
-                "total",
-                "",
-                *(totals[c] for c in ("read", "accepted", "duplicates", "ignored", "rejected")),
-            ]
-        )
-        out.print(
-            table(
-                "Ingest",
-                ["file", "format", "read", "accepted", "duplicates", "ignored", "rejected"],
-                rows,
-            )
-        )
+        _print_ingest(report)
     for line in report.errors():
         err.print(f"darkfleet: error: {line}")
     if report.errors():
         raise BadInputExit(2)
+
+
+def _print_ingest(report: IngestReport) -> None:
+    counts = ("read", "accepted", "duplicates", "ignored", "rejected")
+    rows = [[_short(f.path), f.format, *(getattr(f, c) for c in counts)] for f in report.files]
+    totals = report.totals()
+    rows.append(["total", "", *(totals[c] for c in counts)])
+    out.print(table("Ingest", ["file", "format", *counts], rows))
+
+
+def _short(path: str) -> str:
+    """A file's name, or ``archive.zip!member`` for archive members."""
+    return Path(path).name if "!" not in path else path.rsplit("/", 1)[-1]
 
 
 @app.command()
@@ -141,6 +129,23 @@ def rejects(
         out.print(f"[bold]{group['reason']}[/bold] {group['count']:,} - {group['meaning']}")
         for ex in group["examples"]:
             out.print(f"  {ex['source']}:{ex['line_no']}: {ex['raw'][:120]}", markup=False)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo store and report.")
+    ] = Path("demo-output"),
+) -> None:
+    """Run the whole job on bundled data and say where the results are."""
+    from darkfleet.demo import run_demo
+
+    result = run_demo(out_dir, say=lambda text: out.print(f"[bold]>[/bold] {text}"))
+    if result.ingest is not None:
+        _print_ingest(result.ingest)
+    rows = [[k, v if v is not None else "-"] for k, v in result.info.items()]
+    out.print(table(f"Store {result.store}", ["", "value"], rows))
+    out.print(f"Store: {result.store}  (try: darkfleet info --store {result.store})")
 
 
 @app.command()
