@@ -47,9 +47,20 @@ def km_to_deg(lat: float | FloatArray, east_km: FloatArray, north_km: FloatArray
     return np.stack([dlat, dlon])
 
 
+_MASK = globe._mask  # True on ocean; same grid and indexing as globe.is_land, without its checks
+_LAT0, _DLAT = float(globe._lat[0]), float(globe._lat[1] - globe._lat[0])
+_LON0, _DLON = float(globe._lon[0]), float(globe._lon[1] - globe._lon[0])
+_LAT_MIN, _LAT_MAX = float(globe._lat.min()), float(globe._lat.max())
+_LON_MIN, _LON_MAX = float(globe._lon.min()), float(globe._lon.max())
+
+
 def is_water(lat: FloatArray | float, lon: FloatArray | float) -> npt.NDArray[np.bool_]:
-    """True where the point is sea according to the 1 km land mask."""
-    return np.asarray(~np.asarray(globe.is_land(np.asarray(lat), np.asarray(lon))))
+    """True where the point is sea according to the 1 km land mask (``~globe.is_land``)."""
+    la = np.clip(np.asarray(lat, dtype=np.float64), _LAT_MIN, _LAT_MAX)
+    lo = np.clip(np.asarray(lon, dtype=np.float64), _LON_MIN, _LON_MAX)
+    i = ((la - _LAT0) / _DLAT).astype(np.int64)
+    j = ((lo - _LON0) / _DLON).astype(np.int64)
+    return np.asarray(_MASK[i, j], dtype=np.bool_)
 
 
 def _normal(p: LatLon, q: LatLon) -> FloatArray:
@@ -73,11 +84,9 @@ def clear_of_land(p: LatLon, q: LatLon, half_width_km: float, taper: tuple[bool,
     lat = p[0] + (q[0] - p[0]) * s
     lon = p[1] + (q[1] - p[1]) * s
     normal = _normal(p, q)
-    for side in (-1.0, 0.0, 1.0):
-        d = km_to_deg(lat, side * width * normal[0], side * width * normal[1])
-        if not is_water(lat + d[0], lon + d[1]).all():
-            return False
-    return True
+    side = np.array([[-1.0], [0.0], [1.0]]) * width
+    d = km_to_deg(lat, side * normal[0], side * normal[1])
+    return bool(is_water(lat + d[0], lon + d[1]).all())
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,11 @@ def _visible(region: Region, point: LatLon) -> tuple[int, ...]:
 
 def route(region: Region, a: LatLon, b: LatLon) -> FloatArray:
     """Polyline (k x 2, lat/lon) from a to b over water: direct when clear, else via lanes."""
+    return _route(region, (float(a[0]), float(a[1])), (float(b[0]), float(b[1]))).copy()
+
+
+@functools.lru_cache(maxsize=65536)
+def _route(region: Region, a: LatLon, b: LatLon) -> FloatArray:
     if clear_of_land(a, b, 0.3, (True, True)):
         return np.array([a, b], dtype=np.float64)
     graph = graph_for(region)
