@@ -10,14 +10,15 @@ matcher: a discrepancy in nautical miles between where the fix is and where dead
 reckoning from the segment says it should be, compared with what ``max_speed_kn``
 allows over the padded elapsed time. Layout of the packed arrays:
 
-- ``fix`` float64 (n, 5): hours since the epoch, lat, lon, sog (kn, 0 when unknown),
-  cog (degrees, 0 when unknown);
+- ``fix`` float64 (n, 7): hours since the epoch, lat, lon, sog (kn, 0 when course or
+  speed is unknown), cos and sin of the course over ground (the north and east parts
+  of the unit heading), cos of the latitude; precomputed so the loop needs little trig;
 - ``kind`` int8 (n, 2): transponder class bit mask (1 class A, 2 class B, 3 either),
   1 for a type 27 (long-range, coarse) report;
 - per open segment: ``hist``/``hmet`` the row and match metric of its last fixes,
   newest first, and ``seg`` its history length, fix count and label.
 
->>> match_groups(np.array([0, 1]), np.zeros((1, 5)), np.ones((1, 2), np.int8),
+>>> match_groups(np.array([0, 1]), np.zeros((1, 7)), np.ones((1, 2), np.int8),
 ...              np.ones(12), 5, 100).tolist()  # doctest: +SKIP
 [0]
 """
@@ -50,7 +51,7 @@ CONFIG_FIELDS = (
 
 _MAX_KN, _MAX_H, _PEN_H, _H_EXP, _BUF_H, _LB_FACTOR = 0, 1, 2, 3, 4, 5
 _AMBIG, _SHORT, _XPDR_W, _PEN_KN, _T27_H, _SHAPE = 6, 7, 8, 9, 10, 11
-_T, _LAT, _LON, _SOG, _COG = 0, 1, 2, 3, 4
+_T, _LAT, _LON, _SOG, _SIN_T, _COS_T, _COS_LAT = 0, 1, 2, 3, 4, 5, 6
 _MASK, _IS27 = 0, 1
 _LEN, _COUNT, _LABEL = 0, 1, 2
 _NM_PER_DEG = 60.0
@@ -62,27 +63,36 @@ I8 = npt.NDArray[np.int8]
 
 @njit(cache=True)
 def _wrap(dlon: float) -> float:
-    return (dlon + 180.0) % 360.0 - 180.0
+    """Longitude difference folded into [-180, 180); loops only for absurd inputs."""
+    while dlon >= 180.0:
+        dlon -= 360.0
+    while dlon < -180.0:
+        dlon += 360.0
+    return dlon
+
+
+@njit(cache=True)
+def _norm(x: float, y: float) -> float:
+    return math.sqrt(x * x + y * y)
 
 
 @njit(cache=True)
 def _dead_reckon(fix: F64, p: int, hours: float) -> tuple[float, float]:
     """Position of fix ``p`` moved ``hours`` along its course at its speed (flat step)."""
-    dist = fix[p, _SOG] * hours
-    theta = math.radians(90.0 - fix[p, _COG])
-    lat = fix[p, _LAT]
-    dlat = math.sin(theta) * dist / _NM_PER_DEG
-    dlon = math.cos(theta) * dist / _NM_PER_DEG / (math.cos(math.radians(lat)) + 1e-3)
-    return lat + dlat, fix[p, _LON] + dlon
+    step = fix[p, _SOG] * hours / _NM_PER_DEG
+    lat = fix[p, _LAT] + fix[p, _SIN_T] * step
+    return lat, fix[p, _LON] + fix[p, _COS_T] * step / (fix[p, _COS_LAT] + 1e-3)
 
 
 @njit(cache=True)
-def _cross_track(fix: F64, p: int, hours: float, bearing: float, dist: float) -> float:
-    """Distance off fix ``p``'s course line, or inf when the other fix is not ahead on it."""
-    delta = math.radians(90.0 - fix[p, _COG]) - bearing
-    along = math.cos(delta) * dist
+def _cross_track(fix: F64, p: int, hours: float, ux: float, uy: float, dist: float) -> float:
+    """Distance off fix ``p``'s course line, or inf when the other fix is not ahead on it.
+
+    ``(ux, uy)`` is the unit vector from the earlier to the later fix (east, north).
+    """
+    along = (fix[p, _COS_T] * ux + fix[p, _SIN_T] * uy) * dist
     if 0.0 < along <= fix[p, _SOG] * hours:
-        return abs(math.sin(delta)) * dist
+        return float(abs(fix[p, _COS_T] * uy - fix[p, _SIN_T] * ux) * dist)
     return math.inf
 
 
@@ -92,20 +102,38 @@ def _discrepancy_nm(fix: F64, p: int, q: int, hours: float, shape: float) -> flo
     nm_lon = _NM_PER_DEG * math.cos(math.radians(0.5 * (fix[p, _LAT] + fix[q, _LAT])))
     fy, fx = _dead_reckon(fix, p, hours)
     by, bx = _dead_reckon(fix, q, -hours)
-    miss_fwd = math.hypot(nm_lon * _wrap(fx - fix[q, _LON]), _NM_PER_DEG * (fy - fix[q, _LAT]))
-    miss_back = math.hypot(nm_lon * _wrap(bx - fix[p, _LON]), _NM_PER_DEG * (by - fix[p, _LAT]))
+    miss_fwd = _norm(nm_lon * _wrap(fx - fix[q, _LON]), _NM_PER_DEG * (fy - fix[q, _LAT]))
+    miss_back = _norm(nm_lon * _wrap(bx - fix[p, _LON]), _NM_PER_DEG * (by - fix[p, _LAT]))
     dx = nm_lon * _wrap(fix[q, _LON] - fix[p, _LON])
     dy = _NM_PER_DEG * (fix[q, _LAT] - fix[p, _LAT])
-    dist = math.hypot(dx, dy)
-    bearing = math.atan2(dy, dx)
-    normal = _cross_track(fix, p, hours, bearing, dist) + _cross_track(fix, q, hours, bearing, dist)
+    dist = _norm(dx, dy)
+    normal = math.inf
+    if dist > 0.0:
+        ux, uy = dx / dist, dy / dist
+        normal = _cross_track(fix, p, hours, ux, uy, dist)
+        normal += _cross_track(fix, q, hours, ux, uy, dist)
     return min(0.5 * (miss_fwd + miss_back), dist * shape, 0.5 * normal * shape)
+
+
+@njit(cache=True)
+def _surely_out_of_reach(fix: F64, p: int, q: int, hours: float, allowed: float) -> bool:
+    """Cheap pre-filter: so far apart that no discrepancy can be within ``allowed``.
+
+    Every discrepancy is at least about the distance minus what the faster fix covers
+    in ``hours``; the factor 2 leaves room for the flat-earth approximations.
+    """
+    limit = 2.0 * (allowed + max(fix[p, _SOG], fix[q, _SOG]) * hours)
+    dy = _NM_PER_DEG * (fix[q, _LAT] - fix[p, _LAT])
+    if abs(dy) > limit:
+        return True
+    nm_lon = _NM_PER_DEG * 0.5 * (fix[p, _COS_LAT] + fix[q, _COS_LAT])
+    return bool(_norm(nm_lon * _wrap(fix[q, _LON] - fix[p, _LON]), dy) > limit)
 
 
 @njit(cache=True)
 def _metric(discrepancy: float, hours: float, cfg: F64) -> float:
     """0 when the fix is out of reach, else a score favouring small misses and short gaps."""
-    padded = math.hypot(hours, cfg[_BUF_H])
+    padded = _norm(hours, cfg[_BUF_H])
     allowed = padded * cfg[_MAX_KN]
     if discrepancy > allowed:
         return 0.0
@@ -116,7 +144,8 @@ def _metric(discrepancy: float, hours: float, cfg: F64) -> float:
 @njit(cache=True)
 def _penalised_hours(hours: float, cfg: F64) -> float:
     """Long gaps count as shorter: ships rarely hold course and speed for many hours."""
-    shrink: float = (max(hours, 0.0) / cfg[_PEN_H]) ** (1.0 - cfg[_H_EXP])
+    ratio = max(hours, 0.0) / cfg[_PEN_H]
+    shrink: float = math.sqrt(ratio) if cfg[_H_EXP] == 0.5 else ratio ** (1.0 - cfg[_H_EXP])
     return hours / (1.0 + shrink)
 
 
@@ -146,10 +175,14 @@ def _score(
             break
         existing = 0.0 if k == 0 else hmet[s, k - 1]
         scale = max(1.0, k * cfg[_LB_FACTOR])
-        ceiling = weight / math.hypot(hours, cfg[_BUF_H]) / scale
+        ceiling = weight / _norm(hours, cfg[_BUF_H]) / scale
         if ceiling <= existing or ceiling <= best_lb:
             continue  # cannot win even with a perfect fit: skip the trigonometry
-        disc = _discrepancy_nm(fix, p, i, _penalised_hours(hours, cfg), cfg[_SHAPE])
+        allowed = _norm(hours, cfg[_BUF_H]) * cfg[_MAX_KN] / min(1.0, cfg[_SHAPE])
+        if _surely_out_of_reach(fix, p, i, hours, allowed):
+            continue
+        pen_hours = _penalised_hours(hours, cfg)
+        disc = _discrepancy_nm(fix, p, i, pen_hours, cfg[_SHAPE])
         metric = _metric(disc, hours, cfg) * weight
         if metric / scale > max(existing, best_lb):
             best_lb, best_metric, best_hours, best_k = metric / scale, metric, hours, k
@@ -323,11 +356,11 @@ def _reachable(seg: F64, track_last: int, s: int, max_kn: float, buffer_h: float
     if hours <= 0.0:
         return False
     nm_lon = _NM_PER_DEG * math.cos(math.radians(0.5 * (seg[s, 2] + seg[track_last, 4])))
-    dist = math.hypot(
+    dist = _norm(
         nm_lon * _wrap(seg[s, 3] - seg[track_last, 5]),
         _NM_PER_DEG * (seg[s, 2] - seg[track_last, 4]),
     )
-    return dist <= max_kn * math.hypot(hours, buffer_h)
+    return dist <= max_kn * _norm(hours, buffer_h)
 
 
 @njit(cache=True)

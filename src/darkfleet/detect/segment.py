@@ -130,15 +130,23 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
 
 
 def _sorted(positions: pl.DataFrame) -> pl.DataFrame:
-    """Sort by (mmsi, ts) and break ties on content, so row order never matters."""
-    keys = ["mmsi", "ts", *[c for c in _TIE_BREAK if c in positions.columns]]
-    frame = positions.with_columns(
-        pl.col("source").cast(pl.Utf8).alias("_source")
-        if "source" in positions.columns
-        else pl.lit(None, pl.Utf8).alias("_source")
-    )
-    frame = frame.sort([*keys, "_source"], nulls_last=True, maintain_order=True)
-    return frame.drop("_source")
+    """Sort by (mmsi, ts), breaking ties on content so that row order never matters."""
+    order = positions.select(pl.arg_sort_by("mmsi", "ts")).to_series().to_numpy().copy()
+    keys = positions.select("mmsi", pl.col("ts").dt.epoch("us")).to_numpy()[order]
+    tied = np.r_[False, np.all(keys[1:] == keys[:-1], axis=1)]
+    tied |= np.r_[tied[1:], False]
+    if tied.any():  # rare: re-sort only the rows that share (mmsi, ts) on every column
+        slots = np.flatnonzero(tied)
+        order[slots] = order[slots][_tie_order(positions[order[slots]])]
+    return positions[order]
+
+
+def _tie_order(rows: pl.DataFrame) -> IntArray:
+    """Order of ``rows`` by (mmsi, ts) and then by content, source last."""
+    keys = ["mmsi", "ts", *[c for c in _TIE_BREAK if c in rows.columns]]
+    source = pl.col("source").cast(pl.Utf8) if "source" in rows.columns else pl.lit(None)
+    indexed = rows.select(*keys, source.alias("_source"), pl.int_range(pl.len()).alias("_i"))
+    return indexed.sort([*keys, "_source"], nulls_last=True)["_i"].to_numpy()
 
 
 def _labels(frame: pl.DataFrame, params: SegmentParams) -> IntArray:
@@ -181,50 +189,74 @@ def _valid_mask(frame: pl.DataFrame) -> BoolArray:
 
 
 def _duplicate_of(frame: pl.DataFrame, valid: BoolArray) -> IntArray:
-    """Row index of the earlier row each row repeats, else -1 (chains resolved)."""
-    cols = frame.columns
-    same_fix = [pl.col("mmsi"), pl.col("ts"), pl.col("lat"), pl.col("lon")]
-    moving = [
-        pl.col("mmsi"),
-        *[
-            _grid(pl.col(c), k)
-            for c, k in (("lat", 60000), ("lon", 60000), ("cog_deg", 10), ("sog_kn", 10))
-        ],
-    ]
-    if "heading_deg" in cols:
-        moving.append(pl.col("heading_deg"))
-    row = pl.col("_row")
-    first_fix = row.min().over(same_fix)
-    first_moving = row.min().over(moving)
-    is_moving = pl.col("sog_kn").fill_null(0.0) > 0
-    expr = (
-        pl.when(first_fix < row)
-        .then(first_fix)
-        .when(is_moving & (first_moving < row))
-        .then(first_moving)
-        .otherwise(-1)
-    )
-    indexed = frame.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-    original = indexed.select(expr.alias("o")).to_series().to_numpy().astype(np.int64)
+    """Row index of the earlier row each row repeats, else -1 (chains resolved).
+
+    A repeat has the same MMSI, time and position as an earlier row, or, while moving,
+    the same position (1/60000 degree), course, speed and heading as any earlier row.
+    """
+    original = np.maximum(_same_fix_original(frame), _moving_original(frame, valid))
     original[~valid] = -1
     while np.any(chained := (original >= 0) & (original[np.maximum(original, 0)] >= 0)):
         original[chained] = original[original[chained]]
     return original
 
 
+def _same_fix_original(frame: pl.DataFrame) -> IntArray:
+    """Start of each run of equal (mmsi, ts, lat, lon); rows are sorted on these first."""
+    keys = frame.select(
+        pl.col("mmsi"), pl.col("ts").dt.epoch("us"), pl.col("lat").fill_null(np.inf),
+        pl.col("lon").fill_null(np.inf),
+    ).to_numpy()  # fmt: skip
+    rows = np.arange(frame.height, dtype=np.int64)
+    repeat = np.r_[False, np.all(keys[1:] == keys[:-1], axis=1)]
+    run_start = np.maximum.accumulate(np.where(repeat, 0, rows))
+    return np.where(repeat, run_start, -1)
+
+
+def _moving_original(frame: pl.DataFrame, valid: BoolArray) -> IntArray:
+    """First earlier row with the same gridded moving state, via a checked 64-bit hash."""
+    grid = [("lat", 60000), ("lon", 60000), ("cog_deg", 10), ("sog_kn", 10)]
+    exprs = [pl.col("mmsi"), *[_grid(pl.col(c), k).alias(c) for c, k in grid]]
+    if "heading_deg" in frame.columns:
+        exprs.append(pl.col("heading_deg").cast(pl.Int64).fill_null(-1))
+    keys = [col.to_numpy() for col in frame.select(exprs).get_columns()]
+    rows = np.flatnonzero(valid & (keys[4] > 0))
+    original = np.full(frame.height, -1, dtype=np.int64)
+    if rows.size == 0:
+        return original
+    keys = [key[rows] for key in keys]
+    digest = np.zeros(rows.size, dtype=np.uint64)
+    for key in keys:
+        digest = (digest ^ key.view(np.uint64)) * np.uint64(0x100000001B3)
+    order = np.argsort(digest)
+    ordered = digest[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    first_sorted = np.repeat(np.minimum.reduceat(order, starts), np.diff(np.r_[starts, rows.size]))
+    first = np.empty_like(first_sorted)
+    first[order] = first_sorted
+    same = first < np.arange(rows.size)
+    for key in keys:
+        same &= key[first] == key
+    original[rows[same]] = rows[first[same]]
+    return original
+
+
 def _grid(col: pl.Expr, per_unit: int) -> pl.Expr:
-    return (col.cast(pl.Float64) * per_unit).round(0).cast(pl.Int64)
+    return (col.cast(pl.Float64) * per_unit).round(0).cast(pl.Int64).fill_null(-1)
 
 
 def _fix_array(frame: pl.DataFrame, rows: IntArray) -> FloatArray:
     """Hours, lat, lon, speed and course per kernel row; unknown course means speed 0."""
     has_course = pl.col("cog_deg").is_not_null() & pl.col("sog_kn").is_not_null()
+    course = pl.col("cog_deg").fill_null(0.0).cast(pl.Float64).radians()
     cols = frame.select(
         (pl.col("ts").dt.epoch("us").cast(pl.Float64) / _US_PER_HOUR).alias("t"),
         pl.col("lat").cast(pl.Float64),
         pl.col("lon").cast(pl.Float64),
         pl.when(has_course).then(pl.col("sog_kn")).otherwise(0.0).cast(pl.Float64).alias("sog"),
-        pl.col("cog_deg").fill_null(0.0).cast(pl.Float64).alias("cog"),
+        course.cos().alias("north"),
+        course.sin().alias("east"),
+        pl.col("lat").cast(pl.Float64).radians().cos().alias("cos_lat"),
     )
     return np.ascontiguousarray(cols.to_numpy()[rows], dtype=np.float64)
 
