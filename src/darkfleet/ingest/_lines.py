@@ -10,9 +10,11 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-__all__ = ["LineBlock", "line_blocks"]
+__all__ = ["BLANK", "LineBlock", "line_blocks"]
 
 BLOCK_BYTES = 32 << 20
+BLANK = " \t\n\v\f\r"
+"""A line of only these ASCII whitespace characters is blank: not a record."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def line_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[Li
 def _block(data: bytes, first_line: int) -> LineBlock:
     lines = _split_lines(data)
     numbers = pl.int_range(first_line, first_line + len(lines), eager=True).alias("line_no")
-    keep = lines.str.strip_chars() != ""
+    keep = lines.str.strip_chars(BLANK) != ""
     return LineBlock(lines.filter(keep), numbers.filter(keep))
 
 
