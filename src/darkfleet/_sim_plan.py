@@ -10,21 +10,41 @@ True
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from darkfleet._sim_fleet import Vessel
 from darkfleet._sim_regions import LatLon, Port, Region
-from darkfleet._sim_routes import FloatArray, km_to_deg, offset_polyline, polyline_km, route
+from darkfleet._sim_routes import (
+    FloatArray,
+    clear_of_land,
+    km_to_deg,
+    offset_polyline,
+    polyline_km,
+    route,
+)
 from darkfleet.geo import KM_PER_NM, haversine_km
 
-__all__ = ["ANCHOR", "BERTH", "MOVE", "Itinerary", "Leg", "Visit"]
+__all__ = ["ANCHOR", "BERTH", "MOVE", "Itinerary", "Leg", "Visit", "berth_spots"]
 
 MOVE, ANCHOR, BERTH = 0, 1, 2
 HOUR = 3600.0
 PORT_SPEED_KN = 6.0
 QUEUE_SPACING_KM = 0.35
+
+
+@functools.cache
+def berth_spots(port: Port) -> tuple[LatLon, ...]:
+    """Berth places 150 m apart around the port's berth, each with a clear way out."""
+    spots = [port.berth]
+    for row, col in np.ndindex(3, 3):
+        d = km_to_deg(port.berth[0], np.array((col - 1) * 0.15), np.array((row - 1) * 0.15))
+        spot = (port.berth[0] + float(d[0]), port.berth[1] + float(d[1]))
+        if (row, col) != (1, 1) and clear_of_land(spot, port.anchorage, 0.05, (False, False)):
+            spots.append(spot)
+    return tuple(spots)
 
 
 @dataclass(frozen=True)
@@ -143,9 +163,8 @@ class Itinerary:
         self._arrive(port)
         if self.pos != port.anchorage:
             self.go(port.anchorage, PORT_SPEED_KN)
-        row, col = divmod(slot % 9, 3)
-        d = km_to_deg(port.berth[0], np.array((col - 1) * 0.15), np.array((row - 1) * 0.15))
-        self.go((port.berth[0] + float(d[0]), port.berth[1] + float(d[1])), PORT_SPEED_KN)
+        spots = berth_spots(port)
+        self.go(spots[slot % len(spots)], PORT_SPEED_KN)
         self.hold(hours, BERTH, 5)
 
     def set_draught(self, t: float, metres: float) -> None:

@@ -88,12 +88,12 @@ class SiteBook:
 
     region: Region
     clear_km: float = 30.0
-    apart_km: float = 60.0
+    apart_km: float = 40.0
     booked: list[tuple[LatLon, float, float]] = field(default_factory=list)
 
     def conflicts(self, p: LatLon, t0: float, t1: float) -> bool:
         """Whether p is too close to a site busy during [t0, t1] (with a 12 h margin)."""
-        margin = 12 * 3600.0
+        margin = 6 * 3600.0
         for q, s0, s1 in self.booked:
             overlap = t0 < s1 + margin and s0 < t1 + margin
             if overlap and float(haversine_km(p[0], p[1], q[0], q[1])) < self.apart_km:
@@ -102,9 +102,11 @@ class SiteBook:
 
     def take(self, rng: np.random.Generator, t0: float, t1: float) -> LatLon:
         """A fresh site busy during [t0, t1]."""
-        for _ in range(200):
+        for _ in range(400):
             p = sea_point(rng, self.region, self.clear_km)
             if not self.conflicts(p, t0, t1):
                 self.booked.append((p, t0, t1))
                 return p
-        raise ValueError(f"no free site in {self.region.name}: too many behaviours for its area")
+        raise ValueError(
+            f"no free site in {self.region.name} at that time: too many behaviours for its area"
+        )
