@@ -18,9 +18,8 @@ allows over the padded elapsed time. Layout of the packed arrays:
 - per open segment: ``hist``/``hmet`` the row and match metric of its last fixes,
   newest first, and ``seg`` its history length, fix count and label.
 
->>> match_groups(np.array([0, 1]), np.zeros((1, 7)), np.ones((1, 2), np.int8),
-...              np.ones(12), 5, 100).tolist()  # doctest: +SKIP
-[0]
+>>> match_groups(np.array([0, 2]), np.zeros((2, 7)), np.int8([[1, 0], [1, 0]]), np.ones(12), 5, 9)
+array([0, 0])
 """
 
 from __future__ import annotations

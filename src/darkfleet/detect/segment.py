@@ -21,7 +21,8 @@ A *shared MMSI* event is a time span in which at least two long segments
 or more, with fixes too far apart for one ship (median implied speed between them
 above ``max_speed_kn``).
 
->>> segmented = segment(positions)  # adds seg_id, e.g. "412588888-20210107T182829Z"
+>>> segment(schema.empty(schema.POSITIONS)).columns[-1]  # e.g. "412588888-20210107T182829Z"
+'seg_id'
 """
 
 from __future__ import annotations
