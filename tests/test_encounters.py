@@ -248,6 +248,13 @@ def test_null_positions_are_ignored() -> None:
     assert encounters(pl.concat([pair, nulls]), PARAMS).equals(encounters(pair, PARAMS))
 
 
+def test_missing_segment_ids_mean_one_segment_per_mmsi() -> None:
+    pair = pl.concat([track(1, 0.0, 0.0, 3), track(2, 0.0, 0.001, 3)])
+    events = encounters(pair.with_columns(seg_id=None), PARAMS)
+    assert events.height == 1 and details(events)["seg_ids_mmsi"] == ["1"]
+    assert encounters(pair.drop("seg_id"), PARAMS).height == 1
+
+
 def test_port_and_land_filter_and_distances_in_details() -> None:
     pair = track(1, 0.0, 0.0, 3), track(2, 0.0, 0.001, 3)
     assert detect(*pair, places=FakePlaces(port_km=5.0, shore_km=30.0)).height == 0

@@ -74,23 +74,11 @@ def close_pairs(
     order = pl.Series(key).arg_sort().to_numpy().astype(np.int64)
     keys = key[order]
     start, end = _slot_bounds(keys // grid.total_cells)
-    lon_sorted, lat_sorted = np.asarray(wrap_lon(lon[order])), lat[order]
+    columns = (band[order], np.asarray(wrap_lon(lon[order])), lat[order], vessel[order])
     tables = (grid.lon_cells, grid.offsets, grid.total_cells, radius_km)
 
     def scan(at: I64, out: tuple[I64, I64, F64], fill: bool) -> None:
-        _scan(
-            keys,
-            band[order],
-            lon_sorted,
-            lat_sorted,
-            vessel[order],
-            start,
-            end,
-            *tables,
-            at,
-            *out,
-            fill,
-        )
+        _scan(keys, *columns, start, end, *tables, at, *out, fill)
 
     counts = np.zeros(keys.size, np.int64)
     scan(counts, (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)), False)
@@ -163,17 +151,21 @@ def _scan(
     for p in prange(keys.size):
         found = at[p] if fill else 0
         lo, hi = slot_start[p], slot_end[p]
-        slot_key = keys[p] - keys[p] % total
         q = p + 1
-        while q < hi and keys[q] == keys[p]:
+        while q < hi and keys[q] == keys[p]:  # the rest of the own cell
             found = _check(p, q, lat, lon, vessel, radius, found, out_i, out_j, out_km, fill)
             q += 1
-        for t in range(4):
-            target = _neighbour_key(t, band[p], lon[p], keys[p], slot_key, cells, offsets)
-            if target < 0:
+        after_own = q
+        ranges = _neighbour_ranges(
+            band[p], lon[p], keys[p], keys[p] - keys[p] % total, cells, offsets
+        )
+        for r in range(3):
+            first, last = ranges[2 * r], ranges[2 * r + 1]
+            if first < 0:
                 continue
-            q = _lower_bound(keys, lo, hi, target)
-            while q < hi and keys[q] == target:
+            # a range that starts right after the own cell needs no search
+            q = after_own if first == keys[p] + 1 else _lower_bound(keys, lo, hi, first)
+            while q < hi and keys[q] <= last:
                 found = _check(p, q, lat, lon, vessel, radius, found, out_i, out_j, out_km, fill)
                 q += 1
         if not fill:
@@ -181,21 +173,29 @@ def _scan(
 
 
 @njit(cache=True)
-def _neighbour_key(
-    t: int, b: int, lon: float, key: int, slot_key: int, cells: I64, offsets: I64
-) -> int:
-    """Target ``t`` of the half neighbourhood: 0 the east cell, 1-3 the cells north; or -1."""
-    if t == 0:
-        n = int(cells[b])
-        own = slot_key + int(offsets[b])
-        return own + (key - own + 1) % n if n >= 3 else -1
+def _neighbour_ranges(
+    b: int, lon: float, key: int, slot_key: int, cells: I64, offsets: I64
+) -> tuple[int, int, int, int, int, int]:
+    """Key ranges (first, last; -1 if none) of the half neighbourhood of a sample.
+
+    The east cell of the own band, then the three cells around its longitude in the
+    band to the north, as one range or, when they wrap round the antimeridian, two.
+    """
+    n = int(cells[b])
+    own = slot_key + int(offsets[b])
+    east = own + (key - own + 1) % n if n >= 3 else -1
     if b + 1 >= cells.size:
-        return -1
+        return east, east, -1, -1, -1, -1
     m = int(cells[b + 1])
     north = slot_key + int(offsets[b + 1])
     if m < 3:
-        return north if t == 2 else -1
-    return north + (int((lon + 180.0) * m / 360.0) + t - 2) % m
+        return east, east, north, north, -1, -1
+    col = int((lon + 180.0) * m / 360.0) % m
+    if col == 0:
+        return east, east, north, north + 1, north + m - 1, north + m - 1
+    if col == m - 1:
+        return east, east, north + m - 2, north + m - 1, north, north
+    return east, east, north + col - 1, north + col + 1, -1, -1
 
 
 @njit(cache=True)

@@ -116,10 +116,15 @@ def _floats(n: int) -> tuple[F64, F64, F64, F64]:
 
 
 def _sorted_unique_fixes(positions: pl.DataFrame) -> pl.DataFrame:
-    """Fixes with a position, sorted, one per segment and timestamp, segment starts flagged."""
+    """Fixes with a position, sorted, one per segment and timestamp, segment starts flagged.
+
+    A missing or null ``seg_id`` stands for one segment per MMSI, named by the MMSI.
+    """
+    mmsi_text = pl.col("mmsi").cast(pl.String)
+    seg = pl.col("seg_id").cast(pl.String) if "seg_id" in positions.columns else pl.lit(None)
     frame = positions.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null()).select(
         pl.col("mmsi").cast(pl.Int64),
-        pl.col("seg_id").cast(pl.String),
+        seg.fill_null(mmsi_text).cast(pl.String).alias("seg_id"),
         pl.col("ts").cast(pl.Datetime("us", "UTC")).dt.epoch("us").alias("t"),
         pl.col("lat").cast(pl.Float64),
         pl.col("lon").cast(pl.Float64),
