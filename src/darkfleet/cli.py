@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from darkfleet import __version__
+from darkfleet import __version__, _cli_detect
 from darkfleet._cli_common import (
     JsonOpt,
     StoreOpt,
@@ -129,6 +129,10 @@ def rejects(
         out.print(f"[bold]{group['reason']}[/bold] {group['count']:,} - {group['meaning']}")
         for ex in group["examples"]:
             out.print(f"  {ex['source']}:{ex['line_no']}: {ex['raw'][:120]}", markup=False)
+
+
+app.command()(_cli_detect.detect)
+app.command()(_cli_detect.events)
 
 
 @app.command()

@@ -25,7 +25,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,6 +233,47 @@ class Store:
             fresh.rename(target)
             shutil.rmtree(old, ignore_errors=True)
         self.refresh_catalog()
+
+    def merge_events(
+        self,
+        fresh: pl.DataFrame,
+        kinds: Sequence[str],
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> None:
+        """Replace the stored events of ``kinds`` inside the window with ``fresh``.
+
+        Events of other kinds, or outside the time window or bounding box that was
+        searched, are kept; ids are deterministic, so a rerun replaces, never duplicates.
+        """
+        old = self.read("events")
+        replaced = pl.col("kind").is_in(list(kinds))
+        if since:
+            replaced &= pl.col("start") >= since
+        if until:
+            replaced &= pl.col("start") < until
+        if bbox:
+            replaced &= _in_bbox(bbox)
+        kept = old.filter(~replaced.fill_null(False))
+        merged = pl.concat([kept, fresh.select(kept.columns).cast(kept.schema)])
+        merged = merged.unique("event_id", keep="last", maintain_order=True)
+        self.replace_table("events", merged.sort("start", "kind", "mmsi", "event_id"))
+
+    def write_meta(self, name: str, record: dict[str, Any]) -> None:
+        """Save a small JSON record (run parameters, versions) as ``STORE/meta/<name>.json``."""
+        self._require_writable()
+        with _disk_errors(self.root):
+            _atomic_write(
+                self.root / "meta" / f"{name}.json", json.dumps(record, indent=1, default=str)
+            )
+
+    def read_meta(self, name: str) -> dict[str, Any] | None:
+        path = self.root / "meta" / f"{name}.json"
+        if not path.is_file():
+            return None
+        result: dict[str, Any] = json.loads(path.read_text())
+        return result
 
     def refresh_catalog(self) -> None:
         """(Re)create ``catalog.duckdb`` with one view per table that has data."""

@@ -1,0 +1,123 @@
+"""Commands over detected events: ``detect`` and ``events``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from darkfleet import __version__
+from darkfleet._cli_common import (
+    JsonOpt,
+    StoreOpt,
+    err,
+    out,
+    parse_bbox,
+    parse_time,
+    print_json,
+    store_path,
+    table,
+)
+from darkfleet.errors import ConfigError
+from darkfleet.store import Store
+
+__all__ = ["detect", "events"]
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="TOML file of detector parameters (see README).")
+]
+
+
+def detect(
+    store: StoreOpt = None,
+    kinds: Annotated[
+        str | None, typer.Option("--kinds", help="Comma-separated event kinds [default: all].")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only positions at or after this ISO time.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only positions before this ISO time.")] = None,
+    bbox: Annotated[str | None, typer.Option(help="minlon,minlat,maxlon,maxlat")] = None,
+    config: ConfigOpt = None,
+    zones: Annotated[
+        list[Path] | None, typer.Option("--zones", help="GeoJSON file of extra zones (repeatable).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Detect events in the store's positions and save them (a rerun replaces them)."""
+    from darkfleet.detect.pipeline import DetectParams, parse_kinds
+    from darkfleet.engine import detect_store
+
+    wanted = parse_kinds(kinds)
+    params = DetectParams.load(config)
+    window = (parse_time(since, "--since"), parse_time(until, "--until"))
+    if window[0] and window[1] and window[0] >= window[1]:
+        raise ConfigError(f"--since {since} is not before --until {until}")
+    with Store(store_path(store), writable=True) as st, _stage_progress(not as_json) as progress:
+        summary = detect_store(st, params, wanted, *window, parse_bbox(bbox), zones or [], progress)
+    if as_json:
+        print_json(summary)
+        return
+    rows = [[kind, summary["by_kind"].get(kind, 0)] for kind in wanted]
+    rows.append(["total", summary["events"]])
+    out.print(
+        table(
+            f"Events from {summary['positions']:,} positions of {summary['vessels']:,} vessels",
+            ["kind", "events"],
+            rows,
+        )
+    )
+
+
+def events(
+    store: StoreOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet, geojson or kml.")] = "csv",
+    kind: Annotated[str | None, typer.Option(help="Only events of this kind.")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Export the events table with exactly its documented columns."""
+    from darkfleet.export import EXPORTERS, events_frame
+
+    if fmt not in EXPORTERS:
+        raise ConfigError(f"--format {fmt!r}: choose one of {', '.join(EXPORTERS)}")
+    st = Store(store_path(store))
+    frame = events_frame(st, kind)
+    data = EXPORTERS[fmt](frame, st)
+    if out_file is None:
+        if isinstance(data, bytes):
+            raise ConfigError(f"--format {fmt} is binary: give --out FILE")
+        sys.stdout.write(data)
+        return
+    out_file.write_bytes(data if isinstance(data, bytes) else data.encode())
+    err.print(f"Wrote {frame.height:,} events to {out_file}")
+
+
+@contextmanager
+def _stage_progress(enabled: bool) -> Iterator[Any]:
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("detect", total=1)
+
+        def callback(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name, completed=done, total=total)
+
+        yield callback
+
+
+_ = (pl, __version__)

@@ -1,0 +1,81 @@
+"""The local engine: read the store, run every detector in this process, save events."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from darkfleet import __version__
+from darkfleet.detect.pipeline import DetectParams, Stage, detect
+from darkfleet.places import Places, load_zones
+from darkfleet.store import Store
+
+__all__ = ["detect_store", "params_digest"]
+
+
+def detect_store(
+    store: Store,
+    params: DetectParams,
+    kinds: Sequence[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    zone_files: Sequence[Path] = (),
+    progress: Stage | None = None,
+) -> dict[str, Any]:
+    """Detect ``kinds`` in the store's positions and merge the events into the store."""
+    positions = store.read("positions", since, until, bbox)
+    static = store.read("static", since, until)
+    places = Places.bundled()
+    for path in zone_files:
+        places = places.with_zones(load_zones(path))
+    events = detect(positions, static, params, places, kinds, progress)
+    store.merge_events(events, kinds, since, until, bbox)
+    store.write_meta("detect", _provenance(store, params, kinds, since, until, bbox, zone_files))
+    by_kind = events.group_by("kind").len().sort("kind")
+    return {
+        "positions": positions.height,
+        "vessels": positions["mmsi"].n_unique(),
+        "events": events.height,
+        "by_kind": dict(zip(by_kind["kind"], by_kind["len"], strict=True)),
+    }
+
+
+def params_digest(params: DetectParams) -> str:
+    """A short hash of the parameters, so a finding names the settings that made it."""
+    text = json.dumps(_as_dict(params), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _as_dict(params: DetectParams) -> dict[str, Any]:
+    return {name: dict(vars(p)) for name, p in params.sections().items()}
+
+
+def _provenance(
+    store: Store,
+    params: DetectParams,
+    kinds: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+    bbox: tuple[float, float, float, float] | None,
+    zone_files: Sequence[Path],
+) -> dict[str, Any]:
+    return {
+        "software": f"darkfleet {__version__}",
+        "polars": pl.__version__,
+        "run_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "kinds": list(kinds),
+        "since": since,
+        "until": until,
+        "bbox": bbox,
+        "zones": [str(p) for p in zone_files],
+        "params_digest": params_digest(params),
+        "params": _as_dict(params),
+        "inputs": [{"path": e["path"], "sha256": e["sha256"]} for e in store.ledger()],
+    }
