@@ -46,6 +46,18 @@ def _ring(arcs: list[npt.NDArray[np.float64]], refs: list[int]) -> npt.NDArray[n
     return np.concatenate([parts[0], *[p[1:] for p in parts[1:]]])
 
 
+def topo_rings(topo: dict[str, Any], name: str) -> list[list[npt.NDArray[np.float64]]]:
+    """Every polygon of one TopoJSON object as raw rings (no repair, no union)."""
+    arcs = _decode_arcs(topo)
+    obj = topo["objects"][name]
+    members = obj["geometries"] if obj["type"] == "GeometryCollection" else [obj]
+    polygons: list[list[list[int]]] = []
+    for geom in members:
+        polygons += [geom["arcs"]] if geom["type"] == "Polygon" else geom.get("arcs", [])
+    rings = [[_ring(arcs, r) for r in poly] for poly in polygons]
+    return [[r for r in poly if len(r) >= 4] for poly in rings if len(poly[0]) >= 4]
+
+
 def _polygon(arcs: list[npt.NDArray[np.float64]], rings: list[list[int]]) -> Any:
     coords = [c for c in (_ring(arcs, r) for r in rings) if len(c) >= 4]
     if not coords:

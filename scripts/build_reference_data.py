@@ -5,7 +5,7 @@ Inputs (see ``src/darkfleet/data/SOURCES.md`` for licences):
 * ``--gfw DIR``: Global Fishing Watch ``anchorages_pipeline`` port lists, i.e.
   ``WPI_ports.csv`` (World Port Index, US NGA, public domain) and
   ``anchorage_overrides.csv.gz`` (Apache-2.0, Global Fishing Watch); in this project they
-  sit in ``shared/data/gfw-anchorages``.
+  sit in ``../shared/data/gfw-anchorages`` (the default).
 * ``--world-atlas DIR``: the unpacked npm package ``world-atlas@2.0.2`` (Natural Earth
   4.1.0 as TopoJSON, public domain / ISC), fetched with
   ``npm pack world-atlas@2.0.2 && tar xzf world-atlas-2.0.2.tgz`` (gives ``package/``).
@@ -31,7 +31,9 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "darkfleet" / "data"
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "src" / "darkfleet" / "data"
+SHARED = REPO.parent / "shared" / "data" / "gfw-anchorages"
 PORT_COLUMNS = ["lat", "lon", "label", "sublabel", "iso3", "kind"]
 
 
@@ -66,11 +68,10 @@ def build_land_mask() -> npt.NDArray[np.uint8]:
 def build_land_layer(world_atlas: Path) -> dict[str, Any]:
     """Natural Earth 1:50m land as GeoJSON with coordinates rounded to 0.001°."""
     topo = json.loads((world_atlas / "land-50m.json").read_text())
-    geoms = _build_zones.topo_geometries(topo, "land")
-    features = [
-        {"type": "Feature", "properties": {}, "geometry": _round_geometry(g.__geo_interface__, 3)}
-        for g in geoms
-    ]
+    features = []
+    for rings in _build_zones.topo_rings(topo, "land"):
+        geom = {"type": "Polygon", "coordinates": [r.tolist() for r in rings]}
+        features.append({"type": "Feature", "properties": {}, "geometry": _round_geometry(geom, 3)})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -97,7 +98,7 @@ def write_json(path: Path, obj: Any) -> None:
 def main() -> None:
     """Build every bundled file (or those named with ``--only``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gfw", type=Path, default=Path("/work/shared/data/gfw-anchorages"))
+    parser.add_argument("--gfw", type=Path, default=SHARED)
     parser.add_argument("--world-atlas", type=Path, default=Path("/tmp/wa/package"))
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--only", nargs="*", default=["ports", "mask", "shore", "zones", "land"])
