@@ -41,12 +41,30 @@ __all__ = [
 U8 = npt.NDArray[np.uint8]
 I8 = npt.NDArray[np.int8]
 I64 = npt.NDArray[np.int64]
+I64_2D = npt.NDArray[np.int64]
 
 NO_TS = np.iinfo(np.int64).min
 K_BLANK, K_IGNORED, K_AIS, K_HEADER_TIME, K_GPS_TIME, K_REJECT, K_MULTI, K_CARRIED = range(8)
 """Line kinds; K_CARRIED marks fragments re-read from the previous batch."""
 R_BAD_CHECKSUM, R_UNPARSEABLE = 1, 2
 US = 1_000_000
+(
+    KIND,
+    REASON,
+    OWN_TS,
+    HEADER_TS,
+    FRAG_TOTAL,
+    FRAG_NUM,
+    SEQ_ID,
+    CHANNEL,
+    GROUP_ID,
+    PAY_START,
+    PAY_END,
+    FILL,
+    SRC_START,
+    SRC_END,
+) = range(14)
+"""Columns of the table the line scanner fills (the fields of :class:`Lines`)."""
 BACKSLASH, BANG, DOLLAR, STAR, COMMA, COLON = 92, 33, 36, 42, 44, 58
 
 
@@ -385,7 +403,7 @@ def zda_us(buf: U8, a: int, b: int) -> int:
 
 
 @jit
-def tag_block(buf: U8, a: int, e: int, i: int, out: Lines) -> int:
+def tag_block(buf: U8, a: int, e: int, i: int, out: I64_2D) -> int:
     """Read the tag block opening at ``a``; returns the index after it, or -1 (rejected)."""
     close = find(buf, a + 1, e, BACKSLASH)
     if close < 0:
@@ -402,31 +420,31 @@ def tag_block(buf: U8, a: int, e: int, i: int, out: Lines) -> int:
 
 
 @jit
-def tag_field(buf: U8, a: int, b: int, i: int, out: Lines) -> None:
+def tag_field(buf: U8, a: int, b: int, i: int, out: I64_2D) -> None:
     if b - a < 2 or buf[a + 1] != COLON:
         return
     key = buf[a]
     if key == 99:  # c: receive time
-        out.own_ts[i] = epoch_us(buf, a + 2, b)
+        out[i, OWN_TS] = epoch_us(buf, a + 2, b)
     elif key == 115:  # s: source
-        out.src_start[i], out.src_end[i] = a + 2, b
+        out[i, SRC_START], out[i, SRC_END] = a + 2, b
     elif key == 103 or key == 71:  # g: / G: sentence-group
         group(buf, a + 2, b, i, out)
 
 
 @jit
-def group(buf: U8, a: int, b: int, i: int, out: Lines) -> None:
+def group(buf: U8, a: int, b: int, i: int, out: I64_2D) -> None:
     """``g:<n>-<total>-<id>``: the group id (any text) is hashed."""
     d1 = find(buf, a, b, 45)
     d2 = find(buf, d1 + 1, b, 45) if d1 >= 0 else -1
     if d2 >= 0:
-        out.group_id[i] = fnv(buf, d2 + 1, b)
+        out[i, GROUP_ID] = fnv(buf, d2 + 1, b)
 
 
 @jit
-def reject(out: Lines, i: int, reason: int) -> int:
-    out.kind[i] = K_REJECT
-    out.reason[i] = reason
+def reject(out: I64_2D, i: int, reason: int) -> int:
+    out[i, KIND] = K_REJECT
+    out[i, REASON] = reason
     return -1
 
 
@@ -440,12 +458,12 @@ def sentence_start(buf: U8, a: int, e: int) -> int:
 
 
 @jit
-def scan_line(buf: U8, a: int, e: int, i: int, out: Lines) -> None:
+def scan_line(buf: U8, a: int, e: int, i: int, out: I64_2D) -> None:
     """Classify line ``i`` (``buf[a:e]``) and fill its entries of ``out``."""
     if a == e:
         return
     if buf[a] == 35:  # '#'
-        out.kind[i] = K_IGNORED
+        out[i, KIND] = K_IGNORED
         return
     q = sentence_start(buf, a, e)
     if q < 0:
@@ -462,13 +480,13 @@ def scan_line(buf: U8, a: int, e: int, i: int, out: Lines) -> None:
         if q >= e or buf[q] not in (BANG, DOLLAR):
             reject(out, i, R_UNPARSEABLE)
             return
-    if out.own_ts[i] == NO_TS:
-        out.own_ts[i] = lead
+    if out[i, OWN_TS] == NO_TS:
+        out[i, OWN_TS] = lead
     sentence(buf, q, e, i, out)
 
 
 @jit
-def sentence(buf: U8, q: int, e: int, i: int, out: Lines) -> None:
+def sentence(buf: U8, q: int, e: int, i: int, out: I64_2D) -> None:
     """The ``!``/``$`` sentence at ``q``: checksum, address, then its kind's fields."""
     star = find(buf, q, e, STAR)
     if not checksum_ok(buf, q + 1, star, e):
@@ -476,10 +494,10 @@ def sentence(buf: U8, q: int, e: int, i: int, out: Lines) -> None:
         return
     end = star + 3
     if find(buf, end, e, BANG) >= 0 or find(buf, end, e, DOLLAR) >= 0:
-        out.kind[i] = K_MULTI
+        out[i, KIND] = K_MULTI
         return
-    if out.own_ts[i] == NO_TS:
-        out.own_ts[i] = suffix_us(buf, end, e)
+    if out[i, OWN_TS] == NO_TS:
+        out[i, OWN_TS] = suffix_us(buf, end, e)
     comma = find(buf, q, star, COMMA)
     addr = (comma if comma >= 0 else star) - q - 1
     if addr == 5 and buf[q + 3] == 86 and buf[q + 4] == 68 and buf[q + 5] in (77, 79):
@@ -489,22 +507,22 @@ def sentence(buf: U8, q: int, e: int, i: int, out: Lines) -> None:
 
 
 @jit
-def other_sentence(buf: U8, q: int, star: int, addr: int, i: int, out: Lines) -> None:
+def other_sentence(buf: U8, q: int, star: int, addr: int, i: int, out: I64_2D) -> None:
     """Non-AIS sentences are ignored; time headers and GPS times are remembered."""
-    out.kind[i] = K_IGNORED
+    out[i, KIND] = K_IGNORED
     if addr == 4 and buf[q + 1] == 80 and buf[q + 2] == 71 and buf[q + 3] == 72:  # PGHP
-        out.kind[i] = K_HEADER_TIME
-        out.header_ts[i] = pghp_us(buf, q, star)
+        out[i, KIND] = K_HEADER_TIME
+        out[i, HEADER_TS] = pghp_us(buf, q, star)
     elif addr == 5 and buf[q + 3] == 82 and buf[q + 4] == 77 and buf[q + 5] == 67:  # RMC
-        out.kind[i] = K_GPS_TIME
-        out.header_ts[i] = rmc_us(buf, q, star)
+        out[i, KIND] = K_GPS_TIME
+        out[i, HEADER_TS] = rmc_us(buf, q, star)
     elif addr == 5 and buf[q + 3] == 90 and buf[q + 4] == 68 and buf[q + 5] == 65:  # ZDA
-        out.kind[i] = K_GPS_TIME
-        out.header_ts[i] = zda_us(buf, q, star)
+        out[i, KIND] = K_GPS_TIME
+        out[i, HEADER_TS] = zda_us(buf, q, star)
 
 
 @jit
-def vdm_fields(buf: U8, q: int, star: int, i: int, out: Lines) -> None:
+def vdm_fields(buf: U8, q: int, star: int, i: int, out: I64_2D) -> None:
     """``!xxVDM,total,num,seq,channel,payload,fill``."""
     bounds = np.empty(7, np.int64)
     n = 0
@@ -527,23 +545,25 @@ def vdm_fields(buf: U8, q: int, star: int, i: int, out: Lines) -> None:
     if not (1 <= num <= total <= 9) or seq == -1 or fill < 0 or fill > 5 or chan_len > 1:
         reject(out, i, R_UNPARSEABLE)
         return
-    out.kind[i] = K_AIS
-    out.frag_total[i], out.frag_num[i], out.seq_id[i], out.fill[i] = total, num, seq, fill
-    out.channel[i] = buf[bounds[3] + 1] if chan_len == 1 else 0
-    out.pay_start[i], out.pay_end[i] = bounds[4] + 1, bounds[5]
+    out[i, KIND] = K_AIS
+    out[i, FRAG_TOTAL], out[i, FRAG_NUM], out[i, SEQ_ID], out[i, FILL] = total, num, seq, fill
+    out[i, CHANNEL] = buf[bounds[3] + 1] if chan_len == 1 else 0
+    out[i, PAY_START], out[i, PAY_END] = bounds[4] + 1, bounds[5]
 
 
 @jit
-def scan_into(buf: U8, starts: I64, ends: I64, out: Lines) -> None:
+def scan_into(buf: U8, starts: I64, ends: I64, out: I64_2D) -> None:
     for i in range(starts.shape[0]):
         scan_line(buf, starts[i], ends[i], i, out)
 
 
 def scan_lines(buf: U8, starts: I64, ends: I64) -> Lines:
     """Classify every line ``buf[starts[i]:ends[i]]``."""
-    out = allocate(len(starts))
-    scan_into(buf, starts, ends, out)
-    return out
+    table = np.empty((len(starts), len(Lines._fields)), np.int64)
+    table[:] = np.array([np.asarray(column[:1]).item(0) for column in allocate(1)], np.int64)
+    scan_into(buf, starts, ends, table)
+    dtypes = [np.asarray(column).dtype for column in allocate(0)]
+    return Lines._make(table[:, j].astype(dtype) for j, dtype in enumerate(dtypes))
 
 
 # ---------------------------------------------------------------------------- times
@@ -572,6 +592,10 @@ def resolve_times(kind: I8, own_ts: I64, header_ts: I64, sticky: I64) -> I64:
 # ---------------------------------------------------------------------------- assembly
 
 MAX_PARTS = 9
+ASSEMBLY_FIELDS = ("kind", "frag_total", "frag_num", "seq_id", "channel", "group_id",
+                   "pay_start", "pay_end", "fill")  # fmt: skip
+A_KIND, A_FRAG_TOTAL, A_FRAG_NUM, A_SEQ_ID, A_CHANNEL, A_GROUP_ID = range(6)
+A_PAY_START, A_PAY_END, A_FILL = 6, 7, 8
 PENDING_SLOTS = 128
 
 
@@ -605,13 +629,13 @@ def new_pending() -> Pending:
 
 
 @jit
-def same_message(lines: Lines, a: int, b: int) -> bool:
+def same_message(tab: I64_2D, a: int, b: int) -> bool:
     """Lines ``a`` and ``b`` are fragments of one message (tag group, else channel + id)."""
-    if lines.frag_total[a] != lines.frag_total[b]:
+    if tab[a, A_FRAG_TOTAL] != tab[b, A_FRAG_TOTAL]:
         return False
-    if lines.group_id[a] != 0 and lines.group_id[b] != 0:
-        return bool(lines.group_id[a] == lines.group_id[b])
-    return bool(lines.channel[a] == lines.channel[b] and lines.seq_id[a] == lines.seq_id[b])
+    if tab[a, A_GROUP_ID] != 0 and tab[b, A_GROUP_ID] != 0:
+        return bool(tab[a, A_GROUP_ID] == tab[b, A_GROUP_ID])
+    return bool(tab[a, A_CHANNEL] == tab[b, A_CHANNEL] and tab[a, A_SEQ_ID] == tab[b, A_SEQ_ID])
 
 
 @jit
@@ -642,73 +666,74 @@ def expire(pend: Pending, line_no: int, max_age: int, orphan: npt.NDArray[np.boo
 
 
 @jit
-def find_slot(pend: Pending, lines: Lines, i: int, any_next: bool) -> int:
+def find_slot(pend: Pending, tab: I64_2D, i: int, any_next: bool) -> int:
     for k in range(PENDING_SLOTS):
-        wanted = any_next or pend.next_num[k] == lines.frag_num[i]
-        if pend.active[k] and wanted and same_message(lines, pend.lines[k, 0], i):
+        wanted = any_next or pend.next_num[k] == tab[i, A_FRAG_NUM]
+        if pend.active[k] and wanted and same_message(tab, pend.lines[k, 0], i):
             return k
     return -1
 
 
 @jit
-def emit(msgs: Messages, n: int, used: int, buf: U8, lines: Lines, parts: I64) -> int:
+def emit(msgs: Messages, n: int, used: int, buf: U8, tab: I64_2D, parts: I64) -> int:
     """Append message ``n`` made of line indices ``parts``; returns payload bytes used."""
     msgs.pay_start[n] = used
     start = msgs.ptr[n]
     for j in range(parts.shape[0]):
         i = parts[j]
         msgs.lines[start + j] = i
-        for b in range(lines.pay_start[i], lines.pay_end[i]):
+        for b in range(tab[i, A_PAY_START], tab[i, A_PAY_END]):
             msgs.payload[used] = buf[b]
             used += 1
     msgs.ptr[n + 1] = start + parts.shape[0]
     msgs.pay_end[n] = used
-    msgs.fill[n] = lines.fill[parts[-1]]
+    msgs.fill[n] = tab[parts[-1], A_FILL]
     return used
 
 
 @jit
 def fragment(
-    pend: Pending, lines: Lines, i: int, line_no: int, orphan: npt.NDArray[np.bool_]
+    pend: Pending, tab: I64_2D, i: int, line_no: int, orphan: npt.NDArray[np.bool_]
 ) -> int:
     """File fragment line ``i``; returns the slot it completed, or -1."""
-    if lines.frag_num[i] == 1:
-        old = find_slot(pend, lines, i, True)
+    if tab[i, A_FRAG_NUM] == 1:
+        old = find_slot(pend, tab, i, True)
         if old >= 0:
             drop_slot(pend, old, orphan)
         k = open_slot(pend, orphan)
         pend.active[k], pend.first_no[k], pend.filled[k] = True, line_no, 0
     else:
-        k = find_slot(pend, lines, i, False)
+        k = find_slot(pend, tab, i, False)
         if k < 0:
             orphan[i] = True
             return -1
     pend.lines[k, pend.filled[k]] = i
     pend.filled[k] += 1
-    pend.next_num[k] = lines.frag_num[i] + 1
-    return k if lines.frag_num[i] == lines.frag_total[i] else -1
+    pend.next_num[k] = tab[i, A_FRAG_NUM] + 1
+    return k if tab[i, A_FRAG_NUM] == tab[i, A_FRAG_TOTAL] else -1
 
 
 @jit
 def assemble_into(
-    buf: U8, lines: Lines, line_no: I64, max_age: int, pend: Pending, msgs: Messages,
+    buf: U8, tab: I64_2D, line_no: I64, max_age: int, pend: Pending, msgs: Messages,
     orphan: npt.NDArray[np.bool_],
 ) -> tuple[int, int]:  # fmt: skip
     """Group AIS lines into messages in arrival order; returns (messages, payload bytes)."""
     n = used = 0
     single = np.empty(1, np.int64)
-    for i in range(lines.kind.shape[0]):
-        if lines.kind[i] != K_AIS:
+    for i in range(tab.shape[0]):
+        if tab[i, A_KIND] != K_AIS:
             continue
-        expire(pend, line_no[i], max_age, orphan)
-        if lines.frag_total[i] == 1:
+        if i % 64 == 0:  # ages are loose limits: checking now and then is enough
+            expire(pend, line_no[i], max_age, orphan)
+        if tab[i, A_FRAG_TOTAL] == 1:
             single[0] = i
-            used = emit(msgs, n, used, buf, lines, single)
+            used = emit(msgs, n, used, buf, tab, single)
             n += 1
             continue
-        k = fragment(pend, lines, i, line_no[i], orphan)
+        k = fragment(pend, tab, i, line_no[i], orphan)
         if k >= 0:
-            used = emit(msgs, n, used, buf, lines, pend.lines[k, : pend.filled[k]])
+            used = emit(msgs, n, used, buf, tab, pend.lines[k, : pend.filled[k]])
             pend.active[k] = False
             n += 1
     return n, used
@@ -729,7 +754,8 @@ def assemble(
         np.empty(n, np.int64), np.empty(n, np.int8), np.empty(size, np.uint8),
     )  # fmt: skip
     orphan = np.zeros(n, np.bool_)
-    count, _ = assemble_into(buf, lines, line_no, max_age, pend, msgs, orphan)
+    tab = np.stack([np.asarray(getattr(lines, name), np.int64) for name in ASSEMBLY_FIELDS], 1)
+    count, _ = assemble_into(buf, tab, line_no, max_age, pend, msgs, orphan)
     c = count
     return Messages(msgs.ptr[: c + 1], msgs.lines[: msgs.ptr[c]], msgs.pay_start[:c],
                     msgs.pay_end[:c], msgs.fill[:c], msgs.payload), orphan  # fmt: skip

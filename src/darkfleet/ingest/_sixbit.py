@@ -9,6 +9,7 @@ arrays and classifies every other message.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -32,6 +33,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ST_POSITION, ST_STATIC, ST_BOTH, ST_IGNORED, ST_BAD_LENGTH, ST_UNPARSEABLE = 1, 2, 3, 4, 5, 6
 NAME_CHARS, CALLSIGN_CHARS, DEST_CHARS = 20, 7, 20
+DESTINATION_CHARS = DEST_CHARS
+(
+    STATUS,
+    MSG_TYPE,
+    MMSI,
+    LAT,
+    LON,
+    SOG,
+    COG,
+    HEADING,
+    NAV_STATUS,
+    IMO,
+    SHIP_TYPE,
+    LENGTH,
+    BEAM,
+    DRAUGHT,
+) = range(14)
+NUMERIC = 14
+NAME_AT, CALLSIGN_AT, DESTINATION_AT = 0, 20, 27
 MIN_BITS = np.zeros(64, dtype=np.int64)
 MIN_BITS[[1, 2, 3, 18]] = 168
 MIN_BITS[[5, 19, 27]] = [420, 312, 96]
@@ -40,6 +60,7 @@ MIN_BITS[[5, 19, 27]] = [420, 312, 96]
 U8 = npt.NDArray[np.uint8]
 I8 = npt.NDArray[np.int8]
 I64 = npt.NDArray[np.int64]
+F64_2D = npt.NDArray[np.float64]
 
 
 def jit(fn: F) -> F:
@@ -123,11 +144,13 @@ def signed(val: int, width: int) -> int:
 
 
 @jit
-def text(buf: U8, start: int, nchars: int, pos: int, out: U8, row: int) -> None:
+def text(
+    buf: U8, start: int, nchars: int, pos: int, out: U8, row: int, col: int, width: int
+) -> None:
     """Six-bit ASCII characters from bit ``pos`` into ``out[row]``."""
-    for k in range(out.shape[1]):
+    for k in range(width):
         v = bits(buf, start, nchars, pos + 6 * k, 6)
-        out[row, k] = v + 64 if v < 32 else v
+        out[row, col + k] = v + 64 if v < 32 else v
 
 
 @jit
@@ -140,89 +163,89 @@ def valid_armour(buf: U8, start: int, end: int) -> bool:
 
 @jit
 def position_fields(
-    buf: U8, s: int, n: int, i: int, out: Decoded, at: tuple[int, int, int, int, int]
+    buf: U8, s: int, n: int, i: int, num: F64_2D, at: tuple[int, int, int, int, int]
 ) -> None:
     """Speed, longitude, latitude, course and heading at the bit offsets ``at``."""
     sog_at, lon_at, lat_at, cog_at, hdg_at = at
-    out.sog[i] = bits(buf, s, n, sog_at, 10) / 10.0
-    out.lon[i] = signed(bits(buf, s, n, lon_at, 28), 28) / 600000.0
-    out.lat[i] = signed(bits(buf, s, n, lat_at, 27), 27) / 600000.0
-    out.cog[i] = bits(buf, s, n, cog_at, 12) / 10.0
-    out.heading[i] = bits(buf, s, n, hdg_at, 9)
+    num[i, SOG] = bits(buf, s, n, sog_at, 10) / 10.0
+    num[i, LON] = signed(bits(buf, s, n, lon_at, 28), 28) / 600000.0
+    num[i, LAT] = signed(bits(buf, s, n, lat_at, 27), 27) / 600000.0
+    num[i, COG] = bits(buf, s, n, cog_at, 12) / 10.0
+    num[i, HEADING] = bits(buf, s, n, hdg_at, 9)
 
 
 @jit
-def dimensions(buf: U8, s: int, n: int, i: int, out: Decoded, at: int) -> None:
+def dimensions(buf: U8, s: int, n: int, i: int, num: F64_2D, at: int) -> None:
     """Length (A + B) and beam (C + D) from the 30-bit dimension block at ``at``."""
-    out.length[i] = bits(buf, s, n, at, 9) + bits(buf, s, n, at + 9, 9)
-    out.beam[i] = bits(buf, s, n, at + 18, 6) + bits(buf, s, n, at + 24, 6)
+    num[i, LENGTH] = bits(buf, s, n, at, 9) + bits(buf, s, n, at + 9, 9)
+    num[i, BEAM] = bits(buf, s, n, at + 18, 6) + bits(buf, s, n, at + 24, 6)
 
 
 @jit
-def class_a(buf: U8, s: int, n: int, i: int, out: Decoded) -> int:
-    out.nav_status[i] = bits(buf, s, n, 38, 4)
-    position_fields(buf, s, n, i, out, (50, 61, 89, 116, 128))
+def class_a(buf: U8, s: int, n: int, i: int, num: F64_2D, txt: U8) -> int:
+    num[i, NAV_STATUS] = bits(buf, s, n, 38, 4)
+    position_fields(buf, s, n, i, num, (50, 61, 89, 116, 128))
     return ST_POSITION
 
 
 @jit
-def class_b(buf: U8, s: int, n: int, i: int, out: Decoded) -> int:
-    position_fields(buf, s, n, i, out, (46, 57, 85, 112, 124))
+def class_b(buf: U8, s: int, n: int, i: int, num: F64_2D, txt: U8) -> int:
+    position_fields(buf, s, n, i, num, (46, 57, 85, 112, 124))
     return ST_POSITION
 
 
 @jit
-def extended_b(buf: U8, s: int, n: int, i: int, out: Decoded) -> int:
-    class_b(buf, s, n, i, out)
-    text(buf, s, n, 143, out.name, i)
-    out.ship_type[i] = bits(buf, s, n, 263, 8)
-    dimensions(buf, s, n, i, out, 271)
+def extended_b(buf: U8, s: int, n: int, i: int, num: F64_2D, txt: U8) -> int:
+    class_b(buf, s, n, i, num, txt)
+    text(buf, s, n, 143, txt, i, NAME_AT, NAME_CHARS)
+    num[i, SHIP_TYPE] = bits(buf, s, n, 263, 8)
+    dimensions(buf, s, n, i, num, 271)
     return ST_BOTH
 
 
 @jit
-def voyage(buf: U8, s: int, n: int, i: int, out: Decoded) -> int:
-    out.imo[i] = bits(buf, s, n, 40, 30)
-    text(buf, s, n, 70, out.callsign, i)
-    text(buf, s, n, 112, out.name, i)
-    out.ship_type[i] = bits(buf, s, n, 232, 8)
-    dimensions(buf, s, n, i, out, 240)
-    out.draught[i] = bits(buf, s, n, 294, 8) / 10.0
-    text(buf, s, n, 302, out.destination, i)
+def voyage(buf: U8, s: int, n: int, i: int, num: F64_2D, txt: U8) -> int:
+    num[i, IMO] = bits(buf, s, n, 40, 30)
+    text(buf, s, n, 70, txt, i, CALLSIGN_AT, CALLSIGN_CHARS)
+    text(buf, s, n, 112, txt, i, NAME_AT, NAME_CHARS)
+    num[i, SHIP_TYPE] = bits(buf, s, n, 232, 8)
+    dimensions(buf, s, n, i, num, 240)
+    num[i, DRAUGHT] = bits(buf, s, n, 294, 8) / 10.0
+    text(buf, s, n, 302, txt, i, DESTINATION_AT, DESTINATION_CHARS)
     return ST_STATIC
 
 
 @jit
-def long_range(buf: U8, s: int, n: int, i: int, out: Decoded) -> int:
-    out.nav_status[i] = bits(buf, s, n, 40, 4)
-    out.lon[i] = signed(bits(buf, s, n, 44, 18), 18) / 600.0
-    out.lat[i] = signed(bits(buf, s, n, 62, 17), 17) / 600.0
+def long_range(buf: U8, s: int, n: int, i: int, num: F64_2D, txt: U8) -> int:
+    num[i, NAV_STATUS] = bits(buf, s, n, 40, 4)
+    num[i, LON] = signed(bits(buf, s, n, 44, 18), 18) / 600.0
+    num[i, LAT] = signed(bits(buf, s, n, 62, 17), 17) / 600.0
     speed = bits(buf, s, n, 79, 6)
-    out.sog[i] = np.nan if speed == 63 else speed
-    out.cog[i] = bits(buf, s, n, 85, 9)
+    num[i, SOG] = np.nan if speed == 63 else speed
+    num[i, COG] = bits(buf, s, n, 85, 9)
     return ST_POSITION
 
 
 @jit
-def static_24(buf: U8, s: int, n: int, nbits: int, i: int, out: Decoded) -> int:
+def static_24(buf: U8, s: int, n: int, nbits: int, i: int, num: F64_2D, txt: U8) -> int:
     part = bits(buf, s, n, 38, 2)
     if part == 0:
         if nbits < 160:
             return ST_BAD_LENGTH
-        text(buf, s, n, 40, out.name, i)
+        text(buf, s, n, 40, txt, i, NAME_AT, NAME_CHARS)
         return ST_STATIC
     if part != 1:
         return ST_UNPARSEABLE
     if nbits < 168:
         return ST_BAD_LENGTH
-    out.ship_type[i] = bits(buf, s, n, 40, 8)
-    text(buf, s, n, 90, out.callsign, i)
-    dimensions(buf, s, n, i, out, 132)
+    num[i, SHIP_TYPE] = bits(buf, s, n, 40, 8)
+    text(buf, s, n, 90, txt, i, CALLSIGN_AT, CALLSIGN_CHARS)
+    dimensions(buf, s, n, i, num, 132)
     return ST_STATIC
 
 
 @jit
-def decode_one(buf: U8, s: int, e: int, fill: int, i: int, out: Decoded) -> int:
+def decode_one(buf: U8, s: int, e: int, fill: int, i: int, num: F64_2D, txt: U8) -> int:
     """Decode one payload into row ``i`` of ``out``; returns its ST_* status."""
     n = e - s
     if not valid_armour(buf, s, e) or fill < 0 or fill > 5:
@@ -231,35 +254,43 @@ def decode_one(buf: U8, s: int, e: int, fill: int, i: int, out: Decoded) -> int:
     if nbits < 38:
         return ST_BAD_LENGTH
     kind = bits(buf, s, n, 0, 6)
-    out.msg_type[i] = kind
-    out.mmsi[i] = bits(buf, s, n, 8, 30)
+    num[i, MSG_TYPE] = kind
+    num[i, MMSI] = bits(buf, s, n, 8, 30)
     if kind == 0 or kind > 27:
         return ST_UNPARSEABLE
     if nbits < MIN_BITS[kind]:
         return ST_BAD_LENGTH
     if kind <= 3:
-        return class_a(buf, s, n, i, out)
+        return class_a(buf, s, n, i, num, txt)
     if kind == 18:
-        return class_b(buf, s, n, i, out)
+        return class_b(buf, s, n, i, num, txt)
     if kind == 19:
-        return extended_b(buf, s, n, i, out)
+        return extended_b(buf, s, n, i, num, txt)
     if kind == 5:
-        return voyage(buf, s, n, i, out)
+        return voyage(buf, s, n, i, num, txt)
     if kind == 27:
-        return long_range(buf, s, n, i, out)
+        return long_range(buf, s, n, i, num, txt)
     if kind == 24:
-        return static_24(buf, s, n, nbits, i, out)
+        return static_24(buf, s, n, nbits, i, num, txt)
     return ST_IGNORED
 
 
 @jit
-def decode_into(buf: U8, starts: I64, ends: I64, fills: I8, out: Decoded) -> None:
+def decode_into(buf: U8, starts: I64, ends: I64, fills: I8, num: F64_2D, txt: U8) -> None:
     for i in range(starts.shape[0]):
-        out.status[i] = decode_one(buf, starts[i], ends[i], fills[i], i, out)
+        num[i, STATUS] = decode_one(buf, starts[i], ends[i], fills[i], i, num, txt)
 
 
 def decode_payloads(buf: U8, starts: I64, ends: I64, fills: I8) -> Decoded:
     """Decode the payloads ``buf[starts[i]:ends[i]]`` with ``fills[i]`` fill bits."""
-    out = allocate(len(starts))
-    decode_into(buf, starts, ends, fills, out)
-    return out
+    n = len(starts)
+    template = allocate(n)
+    numbers = template[:NUMERIC]
+    num = np.empty((n, NUMERIC), np.float64)
+    num[:] = [float(np.asarray(a[:1]).item(0)) if n else 0.0 for a in numbers]
+    txt = np.full((n, NAME_CHARS + CALLSIGN_CHARS + DEST_CHARS), 32, np.uint8)
+    decode_into(buf, starts, ends, fills, num, txt)
+    columns = [num[:, j].astype(a.dtype) for j, a in enumerate(numbers)]
+    cuts = np.cumsum([0, NAME_CHARS, CALLSIGN_CHARS, DEST_CHARS])
+    texts = [np.ascontiguousarray(txt[:, a:b]) for a, b in itertools.pairwise(cuts)]
+    return Decoded._make(columns + texts)
