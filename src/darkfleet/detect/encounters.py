@@ -15,9 +15,11 @@ Definition of an encounter, with the defaults of :class:`EncounterParams`:
    (when reference data is given).
 5. **Publish**: total duration at least 2 h and median implied speed below 2 kn.
 
-Stages 1, 3 and 4 reproduce Global Fishing Watch's pipe-encounters
-(Miller et al. 2018) on its own test fixtures. Segments are grouped by ``seg_id`` and
-reported by MMSI; two segments of one MMSI are never each other's partner.
+Stages 1-4 reproduce Global Fishing Watch's pipe-encounters (Miller et al. 2018) on
+its own test fixtures. Deliberate differences: segments are resampled and searched for
+runs whole, not day by day, so midnight cuts nothing; backward extrapolation is not
+counted as real fixes; two segments of one MMSI are never partners. Tracks are
+grouped by ``seg_id`` (missing or null: one segment per MMSI) and reported by MMSI.
 
 ``confidence`` = 0.5 x coverage + 0.3 x length + 0.2 x closeness, each in 0-1:
 coverage is the share of grid samples backed by real fixes (both vessels' real point
