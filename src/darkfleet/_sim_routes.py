@@ -84,7 +84,7 @@ def clear_of_land(p: LatLon, q: LatLon, half_width_km: float, taper: tuple[bool,
     lat = p[0] + (q[0] - p[0]) * s
     lon = p[1] + (q[1] - p[1]) * s
     normal = _normal(p, q)
-    side = np.array([[-1.0], [0.0], [1.0]]) * width
+    side = np.linspace(-1.0, 1.0, 7)[:, None] * width
     d = km_to_deg(lat, side * normal[0], side * normal[1])
     return bool(is_water(lat + d[0], lon + d[1]).all())
 

@@ -24,12 +24,12 @@ from darkfleet.geo import haversine_km
 
 __all__ = ["SiteBook", "far_from_land", "sea_point"]
 
-RING_BEARINGS = np.radians(np.arange(0.0, 360.0, 20.0))
+RING_BEARINGS = np.radians(np.arange(0.0, 360.0, 6.0))
 
 
 def far_from_land(lat: float, lon: float, clear_km: float) -> bool:
-    """Whether no land lies within ``clear_km`` of the point (rings every ~4 km)."""
-    radii = np.linspace(0.0, clear_km, max(2, int(clear_km / 4.0) + 1))
+    """Whether no land lies within ``clear_km`` of the point (rings every ~0.8 km)."""
+    radii = np.linspace(0.0, clear_km, max(2, int(clear_km / 0.8) + 1))
     r, b = np.meshgrid(radii, RING_BEARINGS)
     d = km_to_deg(lat, (r * np.sin(b)).ravel(), (r * np.cos(b)).ravel())
     return bool(is_water(lat + d[0], lon + d[1]).all())

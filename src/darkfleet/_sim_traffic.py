@@ -16,9 +16,9 @@ import numpy as np
 
 from darkfleet._sim_plan import HOUR, Itinerary
 from darkfleet._sim_regions import LatLon, Port
-from darkfleet._sim_routes import FloatArray, clear_of_land, km_to_deg, polyline_km, route
-from darkfleet._sim_sites import far_from_land, sea_point
-from darkfleet.geo import KM_PER_NM
+from darkfleet._sim_routes import FloatArray, km_to_deg, polyline_km, route
+from darkfleet._sim_sites import sea_point
+from darkfleet.geo import KM_PER_NM, haversine_km
 
 __all__ = ["MIN_VISIT_H", "cut", "fishing", "merchant", "port_call", "rotate", "voyage"]
 
@@ -104,30 +104,35 @@ def rotate(
     it.finish(end)
 
 
-def _tow(it: Itinerary, heading: float, hours: float, speed: float) -> bool:
-    """One straight trawl tow, if it stays on open water."""
+GROUND_CLEAR_KM = 15.0
+
+
+def _tow(it: Itinerary, ground: LatLon, heading: float, hours: float, speed: float) -> bool:
+    """One straight tow, if it ends inside the ground's land-free disk (so all of it does)."""
     rad = np.radians(heading)
     km = speed * KM_PER_NM * hours
     d = km_to_deg(it.pos[0], np.array(km * np.sin(rad)), np.array(km * np.cos(rad)))
     to: LatLon = (it.pos[0] + float(d[0]), it.pos[1] + float(d[1]))
-    if not (far_from_land(to[0], to[1], 8.0) and clear_of_land(it.pos, to, 0.5, (False, False))):
+    if float(haversine_km(to[0], to[1], ground[0], ground[1])) > GROUND_CLEAR_KM - 1.0:
         return False
     it.go(to, speed, 7 if it.vessel.class_a else 0)
     return True
 
 
-def trawl(it: Itinerary, hours: float) -> None:
-    """Straight tows of 1.5-3 h at 3.5-5 kn with turns of at most 90 degrees."""
+def trawl(it: Itinerary, ground: LatLon, hours: float) -> None:
+    """Straight tows of 1-2 h at 3.5-5 kn, turning at most 90 degrees, then back to the mark."""
     rng, stop = it.rng, it.t + hours * HOUR
     heading = float(rng.uniform(0, 360))
     while it.t < stop:
-        for _ in range(12):
+        for _ in range(16):
             turn = float(rng.uniform(20, 90)) * (1 if rng.random() < 0.5 else -1)
-            if _tow(it, (heading + turn) % 360, float(rng.uniform(1.5, 3)), float(rng.uniform(3.5, 5))):
+            tow_h, speed = float(rng.uniform(1, 2)), float(rng.uniform(3.5, 5))
+            if _tow(it, ground, (heading + turn) % 360, tow_h, speed):
                 heading = (heading + turn) % 360
                 break
         else:
-            return
+            it.go(ground, 4.0, 7 if it.vessel.class_a else 0)
+    it.go(ground, it.vessel.speed_kn)
 
 
 def fishing(it: Itinerary, end: float, slots: Slots) -> None:
@@ -137,9 +142,9 @@ def fishing(it: Itinerary, end: float, slots: Slots) -> None:
     it.pos, it.port = home.berth, home
     it.hold(float(rng.uniform(MIN_VISIT_H, 20)), 2, 5)
     while it.t < end:
-        ground = sea_point(rng, it.region, 15.0, near=home.anchorage, within_km=250.0)
+        ground = sea_point(rng, it.region, GROUND_CLEAR_KM, near=home.anchorage, within_km=250.0)
         it.sail_to(ground, it.vessel.speed_kn)
-        trawl(it, float(rng.uniform(12, 48)))
+        trawl(it, ground, float(rng.uniform(12, 48)))
         if it.t >= end:
             break
         voyage(it, home, end)
