@@ -41,9 +41,21 @@ def build_ports(gfw: Path) -> pl.DataFrame:
     """WPI ports and GFW anchorage override points as one compact table."""
     wpi = pl.read_csv(gfw / "WPI_ports.csv", infer_schema_length=0)
     over = pl.read_csv(gfw / "anchorage_overrides.csv.gz", infer_schema_length=0)
-    frames = [_port_rows(wpi, "port"), _port_rows(over, "anchorage")]
+    frames = [_port_rows(wpi, "port"), _drop_misplaced(_port_rows(over, "anchorage"))]
     table = pl.concat(frames).unique(maintain_order=True)
     return table.sort("kind", "iso3", "label", "lat", "lon")
+
+
+def _drop_misplaced(points: pl.DataFrame) -> pl.DataFrame:
+    """Drop the two kinds of placeholder rows found in anchorage_overrides.csv.
+
+    ``OU`` at 89.999999° N (a pole placeholder) and one ``TAICHUNG CITY`` row with latitude
+    copied into longitude (24.42956° N 24.42956° E, in Libya, beside its rows at 120.6° E).
+    Labels legitimately repeat far apart (Yangkou, Shearwater), so distance is no test.
+    """
+    bad = (pl.col("lat").abs() >= 89.99) | (pl.col("lat") == pl.col("lon"))
+    print(f"anchorage placeholder rows dropped: {points.filter(bad).height}")
+    return points.filter(~bad)
 
 
 def _port_rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
@@ -52,7 +64,7 @@ def _port_rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.col("longitude").str.strip_chars().cast(pl.Float64).round(5).alias("lon"),
         pl.col("label").str.strip_chars(),
         pl.col("sublabel").str.strip_chars().replace("", None),
-        pl.col("iso3").cast(pl.Categorical),
+        pl.col("iso3").str.strip_chars().replace("", None).cast(pl.Categorical),
         pl.lit(kind).cast(pl.Categorical).alias("kind"),
     ).filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
 

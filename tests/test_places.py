@@ -86,6 +86,14 @@ def test_nan_positions_give_nan_and_no_label(places: Places) -> None:
     assert not places.on_land(a(np.nan), a(0.0))[0]
 
 
+def test_nearest_places_names_the_port(places: Places) -> None:
+    near = places.nearest_places(a(NAMPO[0] - 5.0 / KM_PER_DEG_LAT, np.nan), a(NAMPO[1], 0.0))
+    assert near.columns[-1] == "distance_km"
+    first = near.row(0, named=True)
+    assert (first["port_label"], first["port_iso3"], first["port_kind"]) == ("NAMPO", "PRK", "port")
+    assert near.row(1, named=True)["port_label"] is None
+
+
 def test_from_frames_needs_lat_lon() -> None:
     with pytest.raises(InputFormatError, match="lat"):
         Places.from_frames(pl.DataFrame({"lon": [1.0]}))

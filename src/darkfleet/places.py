@@ -3,7 +3,7 @@
 Everything a detector needs to know about the world, passed in as one object (never
 loaded behind the caller's back). ``Places.bundled()`` reads only ``darkfleet/data``:
 
-* ports and anchorages: 3,669 World Port Index ports (public domain) and 60,410 Global
+* ports and anchorages: 3,669 World Port Index ports (public domain) and 60,408 Global
   Fishing Watch anchorage override points (Apache-2.0), plus any anchorages derived from
   the data with :func:`derive_anchorages` and added with :meth:`Places.with_anchorages`;
   distances are exact great-circle (haversine) distances to the nearest point, found with
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 IN_PORT_KM = 10.0
-PLACE_COLUMNS = ("lat", "lon", "label", "kind")
+PLACE_COLUMNS = ("lat", "lon", "label", "sublabel", "iso3", "kind")
 FloatArray = npt.NDArray[np.float64]
 ObjectArray = npt.NDArray[np.object_]
 
@@ -130,6 +130,14 @@ class Places:
         out[idx < 0] = None
         return out, km
 
+    def nearest_places(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> pl.DataFrame:
+        """Per query point, the nearest place's PLACE_COLUMNS (renamed ``port_*``) and km."""
+        idx, km = self.tree.query(lat, lon)
+        series = pl.Series(idx, dtype=pl.Int64)
+        at = pl.when(series >= 0).then(series)  # a null index gathers a null row (NaN query)
+        rows = self.points.rename({c: f"port_{c}" for c in PLACE_COLUMNS})
+        return rows.select(pl.all().gather(at)).with_columns(distance_km=pl.Series(km))
+
     def in_port(
         self, lat: npt.ArrayLike, lon: npt.ArrayLike, radius_km: float = IN_PORT_KM
     ) -> npt.NDArray[np.bool_]:
@@ -150,14 +158,17 @@ class Places:
 
 
 def _points(frame: pl.DataFrame, default_kind: str) -> pl.DataFrame:
+    """The PLACE_COLUMNS of ``frame``: missing text columns null, ``kind`` defaulted."""
     missing = {"lat", "lon"} - set(frame.columns)
     if missing:
         raise InputFormatError(f"place table lacks column(s) {sorted(missing)}")
-    label = pl.col("label").cast(pl.String) if "label" in frame.columns else pl.lit(None, pl.String)
-    kind = pl.col("kind").cast(pl.String) if "kind" in frame.columns else pl.lit(default_kind)
-    return frame.select(
-        pl.col("lat").cast(pl.Float64),
-        pl.col("lon").cast(pl.Float64),
-        label.alias("label"),
-        kind.alias("kind"),
-    ).filter(pl.col("lat").is_finite() & pl.col("lon").is_finite())
+    defaults = {"kind": pl.lit(default_kind)}
+    text = [
+        (pl.col(c) if c in frame.columns else defaults.get(c, pl.lit(None)))
+        .cast(pl.String)
+        .alias(c)
+        for c in PLACE_COLUMNS[2:]
+    ]
+    coords = [pl.col(c).cast(pl.Float64) for c in PLACE_COLUMNS[:2]]
+    finite = pl.col("lat").is_finite() & pl.col("lon").is_finite()
+    return frame.select(*coords, *text).filter(finite)
