@@ -118,7 +118,7 @@ def _step(times: FloatArray, at: list[float]) -> npt.NDArray[np.int64]:
 def sample_static(it: Itinerary, end: float, identities: list[tuple[float, Vessel]], first: float) -> Reports:
     """Static/voyage reports every ~30 min and at every change of identity or draught."""
     changes = [t for t, _ in identities[1:]] + [t for t, _ in it.draught[1:]]
-    t = np.concatenate([_grid(it.rng, first, end, STATIC_EVERY_S, 0.05), np.ceil(changes)])
+    t = np.concatenate([[first], _grid(it.rng, first, end, STATIC_EVERY_S, 0.05), np.ceil(changes)])
     t = np.unique(np.floor(t[(t >= first) & (t < end)]))
     for a, b in it.silent:
         t = t[(t < a) | (t > b)]
