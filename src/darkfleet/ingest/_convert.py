@@ -109,12 +109,20 @@ def to_batch(
     return Batch(positions, static, rejects_out, ignored, read)
 
 
-def _float(col: str, dtype: pl.DataType | None = None) -> pl.Expr:
-    dtype = dtype or pl.Float64()
-    return pl.col(col).str.strip_chars().cast(pl.Float64, strict=False).cast(dtype).alias(col)
+def _number(frame: pl.DataFrame, col: str, dtype: pl.DataType) -> pl.Expr:
+    """A numeric column from text (``" 12.5"``, ``"12"``) or from an already-typed column."""
+    expr = pl.col(col)
+    if frame.schema[col] == pl.String:
+        expr = expr.str.strip_chars().cast(pl.Float64, strict=False)
+    if dtype.is_integer():
+        expr = expr.round(0)
+    return expr.cast(dtype, strict=False).alias(col)
 
 
-def _coded(col: str, names: dict[str, int], dtype: pl.DataType) -> pl.Expr:
+def _coded(frame: pl.DataFrame, col: str, names: dict[str, int], dtype: pl.DataType) -> pl.Expr:
+    """An AIS code from a number or from its text name (``"Under way using engine"``)."""
+    if frame.schema[col] != pl.String:
+        return pl.col(col).cast(dtype, strict=False).alias(col)
     text = pl.col(col).str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
     numeric = pl.col(col).str.strip_chars().cast(pl.Float64, strict=False)
     named = text.replace_strict(names, default=None, return_dtype=pl.Int64)
@@ -127,41 +135,31 @@ def _coded(col: str, names: dict[str, int], dtype: pl.DataType) -> pl.Expr:
 
 def _parse(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     frame = _ensure_columns(frame)
+    text_cols = [c for c in ("mmsi", "lat", "lon") if frame.schema[c] == pl.String]
+    imo = pl.col("imo")
+    if frame.schema["imo"] == pl.String:
+        imo = imo.str.replace_all(r"[^0-9]", "")
     parsed = frame.with_columns(
-        pl.col("mmsi")
-        .str.strip_chars()
-        .cast(pl.Float64, strict=False)
-        .cast(pl.Int64, strict=False),
-        _float("lat"),
-        _float("lon"),
-        _float("sog_kn", pl.Float32()),
-        _float("cog_deg", pl.Float32()),
-        pl.col("heading_deg")
-        .str.strip_chars()
-        .cast(pl.Float64, strict=False)
-        .round(0)
-        .cast(pl.Int16, strict=False),
-        _coded("nav_status", NAV_STATUS_TEXT, pl.Int8()),
-        pl.col("msg_type")
-        .str.strip_chars()
-        .cast(pl.Float64, strict=False)
-        .cast(pl.Int8, strict=False),
-        pl.col("imo")
-        .str.to_uppercase()
-        .str.replace_all(r"[^0-9]", "")
-        .cast(pl.Int64, strict=False),
-        _coded("ship_type", SHIP_TYPE_TEXT, pl.Int16()),
-        _float("length_m", pl.Float32()),
-        _float("beam_m", pl.Float32()),
-        _float("draught_m", pl.Float32()),
-        pl.col("source").fill_null(source),
-        pl.col("mmsi").alias("_mmsi_text"),
-        pl.col("ts").alias("_ts_text"),
-        pl.col("lat").alias("_lat_text"),
-        pl.col("lon").alias("_lon_text"),
+        _number(frame, "mmsi", pl.Int64()),
+        _number(frame, "lat", pl.Float64()),
+        _number(frame, "lon", pl.Float64()),
+        _number(frame, "sog_kn", pl.Float32()),
+        _number(frame, "cog_deg", pl.Float32()),
+        _number(frame, "heading_deg", pl.Int16()),
+        _coded(frame, "nav_status", NAV_STATUS_TEXT, pl.Int8()),
+        _number(frame, "msg_type", pl.Int8()),
+        imo.cast(pl.Int64, strict=False),
+        _coded(frame, "ship_type", SHIP_TYPE_TEXT, pl.Int16()),
+        _number(frame, "length_m", pl.Float32()),
+        _number(frame, "beam_m", pl.Float32()),
+        _number(frame, "draught_m", pl.Float32()),
+        pl.col("source").cast(pl.String).fill_null(source),
+        *[pl.col(c).alias(f"_{c}_text") for c in text_cols],
     )
-    parsed = parsed.with_columns(parse_timestamps(parsed["ts"]))
-    return _rules.clean_positions(parsed.with_columns(_unparseable().alias("_unparseable")))
+    if frame.schema["ts"] == pl.String:
+        parsed = parsed.with_columns(parse_timestamps(parsed["ts"]))
+    unparseable = _unparseable(text_cols).alias("_unparseable")
+    return _rules.clean_positions(parsed.with_columns(unparseable))
 
 
 def _ensure_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -179,7 +177,7 @@ def _ensure_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(missing) if missing else frame
 
 
-def _unparseable() -> pl.Expr:
+def _unparseable(text_cols: list[str]) -> pl.Expr:
     """Key text present but not parseable, or MMSI/time missing altogether."""
 
     def failed(col: str) -> pl.Expr:
@@ -187,7 +185,8 @@ def _unparseable() -> pl.Expr:
         return text.is_not_null() & (text != "") & pl.col(col).is_null()
 
     missing_key = pl.col("mmsi").is_null() | pl.col("ts").is_null()
-    return missing_key | failed("lat") | failed("lon")
+    position_failed = [failed(c) for c in ("lat", "lon") if c in text_cols]
+    return pl.any_horizontal(missing_key, *position_failed)
 
 
 def _positions(good: pl.DataFrame) -> pl.DataFrame:
@@ -202,12 +201,11 @@ def _static(good: pl.DataFrame) -> pl.DataFrame:
     has_identity = pl.any_horizontal([pl.col(c).is_not_null() for c in _STATIC_FIELDS])
     frame = frame.filter(has_identity | ~pl.col("has_position"))
     records = pl.when(pl.col("has_position")).then(0).otherwise(1).cast(pl.Int32).alias(RECORDS)
-    frame = frame.with_columns(records).sort("mmsi", "ts", maintain_order=True)
-    content = pl.struct(_STATIC_FIELDS).hash(seed=7)
-    run = (content != content.shift(1)).fill_null(True).cum_sum().over("mmsi")
-    edge = (pl.col("ts") == pl.col("ts").min().over("mmsi", run)) | (
-        pl.col("ts") == pl.col("ts").max().over("mmsi", run)
-    )
-    frame = frame.filter(edge | (pl.col(RECORDS) > 0))
+    frame = frame.with_columns(records, pl.struct(_STATIC_FIELDS).hash(seed=7).alias("_h"))
+    frame = frame.sort("mmsi", "ts", maintain_order=True)
+    h, mmsi = pl.col("_h"), pl.col("mmsi")
+    starts = (h != h.shift(1)) | (mmsi != mmsi.shift(1))
+    ends = (h != h.shift(-1)) | (mmsi != mmsi.shift(-1))
+    frame = frame.filter(starts.fill_null(True) | ends.fill_null(True) | (pl.col(RECORDS) > 0))
     out = frame.select(schema.STATIC.names).cast(schema.polars_schema(schema.STATIC))
     return out.with_columns(frame[RECORDS])

@@ -25,6 +25,17 @@ from darkfleet.ingest._sniff import delimiter_of, split_header
 __all__ = ["read_csv"]
 
 _VESSEL_CLASSES = ("classa", "classb", "a", "b", "")
+_NUMERIC = {
+    "mmsi",
+    "lat",
+    "lon",
+    "sog_kn",
+    "cog_deg",
+    "heading_deg",
+    "length_m",
+    "beam_m",
+    "draught_m",
+}
 
 
 def read_csv(stream: BinaryIO, source: str) -> Iterator[Batch]:
@@ -59,6 +70,39 @@ class _Layout:
     def batch(self, block: LineBlock, source: str) -> Batch:
         lines = pl.DataFrame([block.text.alias("raw"), block.line_no])
         quoted = lines["raw"].str.contains('"', literal=True)
+        fields = lines["raw"].str.count_matches(self.delimiter, literal=True) + 1
+        if not quoted.any() and (fields == self.width).all():
+            typed = self._typed(lines)
+            if typed is not None:
+                return to_batch(TextRecords(self._canonical(typed), source))
+        return self._careful(lines, quoted, source)
+
+    def _typed(self, lines: pl.DataFrame) -> pl.DataFrame | None:
+        """The fast path: well-formed rows parsed by Polars' CSV reader, numbers typed.
+
+        Any value that does not parse as its type sends the block down the careful path,
+        which finds the offending rows one by one.
+        """
+        data = lines["raw"].str.join("\n")[0].encode()
+        numeric = {i for field, i in self.columns.items() if field in _NUMERIC}
+        schema = {
+            f"f{i}": (pl.Int64 if i == self.columns["mmsi"] else pl.Float64)
+            if i in numeric
+            else pl.String
+            for i in range(self.width)
+        }
+        try:
+            table = pl.read_csv(
+                data, has_header=False, schema=schema, separator=self.delimiter, quote_char=None
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            return None
+        if table.height != lines.height:
+            return None
+        return pl.concat([table, lines], how="horizontal")
+
+    def _careful(self, lines: pl.DataFrame, quoted: pl.Series, source: str) -> Batch:
+        """Every row checked: ragged rows rejected, quoted rows split by the csv module."""
         plain = lines.filter(~quoted)
         fields = plain["raw"].str.count_matches(self.delimiter, literal=True) + 1
         ragged = plain.filter(fields != self.width)

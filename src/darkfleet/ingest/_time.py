@@ -26,8 +26,33 @@ _FORMATS = (
 _EPOCH_MS_THRESHOLD = 100_000_000_000
 
 
+_EXACT = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%d/%m/%Y %H:%M:%S")
+
+
 def parse_timestamps(text: pl.Series) -> pl.Series:
     """UTC timestamps for ``text``; null where nothing parses."""
+    exact = _exact_format(text)
+    if exact is not None:
+        parsed = _parse(text, exact)
+        missed = parsed.is_null() & text.is_not_null()
+        if not missed.any():
+            return parsed.alias(text.name)
+        return parsed.scatter(missed.arg_true(), _general(text.filter(missed))).alias(text.name)
+    return _general(text)
+
+
+def _exact_format(text: pl.Series) -> str | None:
+    """A whole-second format every sampled value has (the fast, common case)."""
+    sample = text.drop_nulls().head(50)
+    if sample.is_empty():
+        return None
+    for fmt in _EXACT:
+        if _parse(sample, fmt).null_count() == 0:
+            return fmt
+    return None
+
+
+def _general(text: pl.Series) -> pl.Series:
     norm = text.str.strip_chars().str.replace("T", " ", literal=True).str.strip_suffix("Z")
     best = _best_format(norm)
     parsed = _parse(norm, best) if best else pl.Series(norm.name, [None] * len(norm), UTC_US)
