@@ -136,14 +136,24 @@ REJECT_REASONS = {
 }
 
 
+_POLARS_TYPES: dict[pa.DataType, pl.DataType] = {
+    pa.int64(): pl.Int64(),
+    pa.int16(): pl.Int16(),
+    pa.int8(): pl.Int8(),
+    pa.float64(): pl.Float64(),
+    pa.float32(): pl.Float32(),
+    pa.string(): pl.String(),
+    UTC_TS: pl.Datetime("us", "UTC"),
+    pa.dictionary(pa.int32(), pa.string()): pl.Categorical(),
+}
+
+
 @functools.cache
 def polars_schema(schema: pa.Schema) -> pl.Schema:
     """The Polars form of an Arrow table schema (dictionary strings become Categorical)."""
-    return empty(schema).schema
+    return pl.Schema({field.name: _POLARS_TYPES[field.type] for field in schema})
 
 
 def empty(schema: pa.Schema) -> pl.DataFrame:
     """A zero-row Polars frame with exactly the columns and types of ``schema``."""
-    frame = pl.from_arrow(schema.empty_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
+    return pl.DataFrame(schema=polars_schema(schema))
