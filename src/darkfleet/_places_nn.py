@@ -29,7 +29,7 @@ __all__ = ["SphereTree", "unit_vectors"]
 F = TypeVar("F", bound=Callable[..., Any])
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-LEAF_SIZE = 8
+LEAF_SIZE = 16
 CHUNK = 4096
 STACK = 160  # > 2 x tree depth + 2 for any n < 2**64
 
