@@ -154,7 +154,11 @@ def slow_rows(hourly: pl.DataFrame, max_speed_kn: float) -> pl.DataFrame:
 
 
 def slow_runs(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per run of slow hours: times, totals, mean position, ends."""
+    """One row per run of slow hours: times, totals, mean position, ends.
+
+    The mean position (mean latitude, circular-mean longitude) is over every fix of
+    the run, the one it starts from included.
+    """
     return (
         rows.group_by("run_id")
         .agg(
@@ -168,18 +172,23 @@ def slow_runs(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("hour").n_unique().alias("hours_with_data"),
             pl.col("hour").first().alias("first_hour"),
             pl.col("hour").last().alias("last_hour"),
-            pl.col("lat").mean(),
-            pl.col("lon").radians().sin().sum().alias("_sin"),
-            pl.col("lon").radians().cos().sum().alias("_cos"),
+            ((pl.col("lat").sum() + pl.col("prev_lat").first()) / (pl.len() + 1)).alias("lat"),
+            _with_start(pl.col("lon").radians().sin(), pl.col("prev_lon").radians().sin(), "sin"),
+            _with_start(pl.col("lon").radians().cos(), pl.col("prev_lon").radians().cos(), "cos"),
             pl.col("prev_lat").first().alias("start_lat"),
             pl.col("prev_lon").first().alias("start_lon"),
             pl.col("lat").last().alias("end_lat"),
             pl.col("lon").last().alias("end_lon"),
         )
-        .with_columns(lon=pl.arctan2("_sin", "_cos").degrees())
-        .drop("_sin", "_cos")
+        .with_columns(lon=pl.arctan2("sin", "cos").degrees())
+        .drop("sin", "cos")
         .sort("run_id")
     )
+
+
+def _with_start(at_fixes: pl.Expr, at_start: pl.Expr, name: str) -> pl.Expr:
+    """Sum over a run's fixes and the fix it starts from (for circular means)."""
+    return (at_fixes.sum() + at_start.first()).alias(name)
 
 
 def _placed(
