@@ -82,6 +82,7 @@ def _positions_frame(reports: list[Reports], start: datetime) -> pl.DataFrame:
         pl.when(pl.col("nav_status") < 0).then(None).otherwise(pl.col("nav_status")).alias("nav_status"),
         pl.lit(SOURCE).alias("source"),
     )
+    frame = frame.unique(["mmsi", "ts"], keep="first", maintain_order=True)  # a clone's clash
     return frame.sort("ts", "mmsi").select(schema.POSITIONS.names).cast(dict(schema.polars_schema(schema.POSITIONS)))
 
 
