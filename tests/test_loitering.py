@@ -10,6 +10,7 @@ import json
 import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -81,7 +82,7 @@ def east(at: Point, km: float) -> Point:
     return at[0], at[1] + km / (KM_PER_DEG * math.cos(math.radians(at[0])))
 
 
-def details(events: pl.DataFrame) -> list[dict[str, object]]:
+def details(events: pl.DataFrame) -> list[dict[str, Any]]:
     return [json.loads(d) for d in events["details"]]
 
 
