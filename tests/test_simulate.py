@@ -105,7 +105,9 @@ def test_sts_pairs_close_and_slow(scenario: Scenario) -> None:
         grid = pl.datetime_range(row["start"], row["end"], "10m", eager=True).alias("ts")
         ga = pl.DataFrame(grid).join_asof(a, on="ts", strategy="nearest")
         gb = pl.DataFrame(grid).join_asof(b, on="ts", strategy="nearest")
-        km = haversine_km(ga["lat"].to_numpy(), ga["lon"].to_numpy(), gb["lat"].to_numpy(), gb["lon"].to_numpy())
+        km = haversine_km(
+            ga["lat"].to_numpy(), ga["lon"].to_numpy(), gb["lat"].to_numpy(), gb["lon"].to_numpy()
+        )
         close = (km < 0.5) & (ga["sog_kn"].to_numpy() < 2) & (gb["sog_kn"].to_numpy() < 2)
         assert close.sum() * 10 / 60 >= 2.0
         assert float(_port_km(np.array([row["lat"]]), np.array([row["lon"]]))[0]) >= 10.0
@@ -114,17 +116,31 @@ def test_sts_pairs_close_and_slow(scenario: Scenario) -> None:
 def test_draught_changes_follow_sts(scenario: Scenario) -> None:
     st = scenario.static
     for row in _rows(scenario, "draught_change"):
-        before = st.filter((pl.col("mmsi") == row["mmsi"]) & (pl.col("ts") == row["start"]))["draught_m"]
-        after = st.filter((pl.col("mmsi") == row["mmsi"]) & (pl.col("ts") == row["end"]))["draught_m"]
+        before = st.filter((pl.col("mmsi") == row["mmsi"]) & (pl.col("ts") == row["start"]))[
+            "draught_m"
+        ]
+        after = st.filter((pl.col("mmsi") == row["mmsi"]) & (pl.col("ts") == row["end"]))[
+            "draught_m"
+        ]
         assert abs(float(after[0]) - float(before[0])) >= 1.5
 
 
 def test_gaps_are_silent_and_at_sea(scenario: Scenario) -> None:
     for row in _rows(scenario, "gap"):
-        inside = _track(scenario, row["mmsi"], row["start"] + timedelta(seconds=1), row["end"] - timedelta(seconds=1))
+        inside = _track(
+            scenario,
+            row["mmsi"],
+            row["start"] + timedelta(seconds=1),
+            row["end"] - timedelta(seconds=1),
+        )
         assert inside.is_empty()
         assert row["end"] - row["start"] >= timedelta(hours=12)
-        ends = pl.concat([_track(scenario, row["mmsi"], row["start"], row["start"]), _track(scenario, row["mmsi"], row["end"], row["end"])])
+        ends = pl.concat(
+            [
+                _track(scenario, row["mmsi"], row["start"], row["start"]),
+                _track(scenario, row["mmsi"], row["end"], row["end"]),
+            ]
+        )
         assert len(ends) == 2
         assert (_port_km(ends["lat"].to_numpy(), ends["lon"].to_numpy()) > 10.0).all()
 
@@ -149,7 +165,12 @@ def test_anchored_ships_queue_inside_ports(scenario: Scenario) -> None:
     assert outside.sum() <= PARAMS.counts().glitches  # a GPS glitch may throw one report away
     hour = anchored.with_columns(pl.col("ts").dt.truncate("1h")).unique(["mmsi", "ts"])
     pairs = hour.join(hour, on="ts").filter(pl.col("mmsi") < pl.col("mmsi_right"))
-    km = haversine_km(pairs["lat"].to_numpy(), pairs["lon"].to_numpy(), pairs["lat_right"].to_numpy(), pairs["lon_right"].to_numpy())
+    km = haversine_km(
+        pairs["lat"].to_numpy(),
+        pairs["lon"].to_numpy(),
+        pairs["lat_right"].to_numpy(),
+        pairs["lon_right"].to_numpy(),
+    )
     assert (km < 1.0).sum() > 10
 
 
@@ -157,7 +178,9 @@ def test_slow_at_sea_only_when_injected(scenario: Scenario) -> None:
     p = scenario.positions
     at_sea = _port_km(p["lat"].to_numpy(), p["lon"].to_numpy()) > 10.0
     slow = p.filter(pl.Series(at_sea) & (pl.col("sog_kn") < 2.0))
-    injected = set(scenario.truth.filter(pl.col("kind") == "loitering")["mmsi"]) | set(_dark(scenario))
+    injected = set(scenario.truth.filter(pl.col("kind") == "loitering")["mmsi"]) | set(
+        _dark(scenario)
+    )
     per_vessel = slow.filter(~pl.col("mmsi").is_in(list(injected))).group_by("mmsi").len()
     assert per_vessel["len"].max() is None or per_vessel["len"].max() <= 1  # a glitch at most
 
@@ -205,29 +228,54 @@ def test_nmea_parses_back(scenario: Scenario, written: dict[str, Path]) -> None:
     assert (want["lat"] - want["lat_n"]).abs().max() <= 1 / 600000 + 1e-9
     assert (want["lon"] - want["lon_n"]).abs().max() <= 1 / 600000 + 1e-9
     static = [line for line in lines if ",2,1," in line or "AIVDM,1,1,,B,H" in line]
-    assert static and pyais.decode(static[0].split("\\")[-1], lines[lines.index(static[0]) + 1].split("\\")[-1]).asdict()["msg_type"] in (5, 24)
+    assert static and pyais.decode(
+        static[0].split("\\")[-1], lines[lines.index(static[0]) + 1].split("\\")[-1]
+    ).asdict()["msg_type"] in (5, 24)
 
 
 def test_vectorised_encoder_matches_pyais() -> None:
     rng = np.random.default_rng(0)
     n = 50
     cols = {
-        "mmsi": rng.integers(200_000_000, 775_000_000, n), "ts": rng.integers(1.7e9, 1.8e9, n),
-        "lat": np.round(rng.uniform(-80, 80, n) * 600000) / 600000, "lon": np.round(rng.uniform(-179, 179, n) * 600000) / 600000,
-        "sog_kn": np.round(rng.uniform(0, 30, n), 1), "cog_deg": np.round(rng.uniform(0, 359.9, n), 1),
-        "heading_deg": rng.integers(0, 360, n).astype(float), "nav_status": rng.integers(0, 9, n).astype(float),
-    }  # fmt: skip
+        "mmsi": rng.integers(200_000_000, 775_000_000, n),
+        "ts": rng.integers(1_700_000_000, 1_800_000_000, n),
+        "lat": np.round(rng.uniform(-80, 80, n) * 600000) / 600000,
+        "lon": np.round(rng.uniform(-179, 179, n) * 600000) / 600000,
+        "sog_kn": np.round(rng.uniform(0, 30, n), 1),
+        "cog_deg": np.round(rng.uniform(0, 359.9, n), 1),
+        "heading_deg": rng.integers(0, 360, n).astype(float),
+        "nav_status": rng.integers(0, 9, n).astype(float),
+    }
     lines = encode_positions(cols, cols["ts"], True).tobytes().decode().splitlines()
     for i, line in enumerate(lines):
-        data = {"msg_type": 1, "mmsi": int(cols["mmsi"][i]), "lat": cols["lat"][i], "lon": cols["lon"][i],
-                "speed": cols["sog_kn"][i], "course": cols["cog_deg"][i], "heading": int(cols["heading_deg"][i]),
-                "status": int(cols["nav_status"][i]), "second": int(cols["ts"][i] % 60), "turn": -128, "maneuver": 0}  # fmt: skip
-        assert line.split("\\")[-1] == pyais.encode_dict(data, talker_id="AI", sentence_type="VDM")[0]
+        data = {
+            "msg_type": 1,
+            "mmsi": int(cols["mmsi"][i]),
+            "lat": cols["lat"][i],
+            "lon": cols["lon"][i],
+            "speed": cols["sog_kn"][i],
+            "course": cols["cog_deg"][i],
+            "heading": int(cols["heading_deg"][i]),
+            "status": int(cols["nav_status"][i]),
+            "second": int(cols["ts"][i] % 60),
+            "turn": -128,
+            "maneuver": 0,
+        }
+        assert (
+            line.split("\\")[-1] == pyais.encode_dict(data, talker_id="AI", sentence_type="VDM")[0]
+        )
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"region": "atlantis"}, {"vessels": 0}, {"days": -1.0}, {"sts_pairs": -1}, {"vessels": 10, "sts_pairs": 6}, {"days": 2.0, "gaps": 1}],
+    [
+        {"region": "atlantis"},
+        {"vessels": 0},
+        {"days": -1.0},
+        {"sts_pairs": -1},
+        {"vessels": 10, "sts_pairs": 6},
+        {"days": 2.0, "gaps": 1},
+    ],
 )
 def test_bad_params_raise_config_error(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigError):

@@ -106,7 +106,9 @@ def dark_sts(ctx: Context, visible: Vessel, dark: Vessel) -> tuple[list[Itinerar
     lit.draught[0] = (0.0, visible.laden_m)
     approach(ctx, lit, site, t_l)
     lit.drift(loiter_h, speed, heading)
-    rows = [TruthRow("loitering", visible.mmsi, None, t_l, lit.t, *site, "loitering for a dark partner")]
+    rows = [
+        TruthRow("loitering", visible.mmsi, None, t_l, lit.t, *site, "loitering for a dark partner")
+    ]
     rows.append(_draught_after(ctx, lit, lit.t + ctx.uniform(0.05, 0.3) * HOUR, up=False))
     depart(ctx, lit)
     meet_at = _beside(site, speed * KM_PER_NM * (t_m - t_l) / HOUR, heading)
@@ -120,7 +122,11 @@ def dark_sts(ctx: Context, visible: Vessel, dark: Vessel) -> tuple[list[Itinerar
     g0, g1 = dit.silent[0]
     both = (max(t_l, g0), min(t_l + loiter_h * HOUR, g1))
     rows.append(TruthRow("dark_rendezvous", visible.mmsi, dark.mmsi, *both, *site, note))
-    rows.append(TruthRow("gap", dark.mmsi, None, *dit.silent[0], *meet_at, "AIS off around a dark STS", "gap"))
+    rows.append(
+        TruthRow(
+            "gap", dark.mmsi, None, *dit.silent[0], *meet_at, "AIS off around a dark STS", "gap"
+        )
+    )
     return [lit, dit], rows
 
 
@@ -164,5 +170,15 @@ def gap(ctx: Context, vessel: Vessel) -> tuple[list[Itinerary], list[TruthRow]]:
     it.follow(tail, vessel.speed_kn)
     rotate(it, b, ctx.end, ctx.slots)
     mid = dark_leg[len(dark_leg) // 2]
-    row = TruthRow("gap", vessel.mmsi, None, g0, g0 + hours * HOUR, float(mid[0]), float(mid[1]), f"dark {hours:.1f} h mid-voyage", "gap")
+    row = TruthRow(
+        "gap",
+        vessel.mmsi,
+        None,
+        g0,
+        g0 + hours * HOUR,
+        float(mid[0]),
+        float(mid[1]),
+        f"dark {hours:.1f} h mid-voyage",
+        "gap",
+    )
     return [it], [row]

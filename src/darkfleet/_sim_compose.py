@@ -18,7 +18,7 @@ from darkfleet._sim_plan import HOUR, Itinerary
 from darkfleet._sim_regions import Region
 from darkfleet._sim_routes import offset_polyline, polyline_km
 from darkfleet._sim_sites import SiteBook
-from darkfleet._sim_traffic import MIN_VISIT_H, cut, fishing, merchant, rotate, voyage
+from darkfleet._sim_traffic import MIN_VISIT_H, fishing, merchant, rotate, voyage
 from darkfleet.geo import KM_PER_NM, haversine_km
 
 __all__ = ["Counts", "Plan", "compose"]
@@ -75,7 +75,15 @@ def _behaviours(ctx: Context, plan: Plan, counts: Counts, taken: set[int]) -> No
     for _ in range(counts.dark_sts):
         _add(plan, dark_sts(ctx, tanker(), tanker(want_dprk=True)))
     for _ in range(counts.gaps):
-        _add(plan, gap(ctx, tanker(want_dprk=True) if ctx.rng.random() < 0.7 else make_vessel(ctx.rng, ctx.region, "cargo", taken)))
+        _add(
+            plan,
+            gap(
+                ctx,
+                tanker(want_dprk=True)
+                if ctx.rng.random() < 0.7
+                else make_vessel(ctx.rng, ctx.region, "cargo", taken),
+            ),
+        )
     while dprk > 0:
         it = new_itinerary(ctx, tanker(want_dprk=True))
         merchant(it, ctx.end, ctx.slots)
@@ -96,7 +104,9 @@ def _positions_hourly(it: Itinerary, t: np.ndarray) -> np.ndarray:
     t0 = np.array([leg.t0 for leg in it.legs])
     k = np.clip(np.searchsorted(t0, t, side="right") - 1, 0, len(t0) - 1)
     legs = [it.legs[i] for i in k]
-    f = np.array([np.clip((s - g.t0) / max(g.t1 - g.t0, 1e-9), 0, 1) for s, g in zip(t, legs, strict=True)])
+    f = np.array(
+        [np.clip((s - g.t0) / max(g.t1 - g.t0, 1e-9), 0, 1) for s, g in zip(t, legs, strict=True)]
+    )
     lat = np.array([g.lat0 for g in legs]) + f * np.array([g.lat1 - g.lat0 for g in legs])
     lon = np.array([g.lon0 for g in legs]) + f * np.array([g.lon1 - g.lon0 for g in legs])
     return np.stack([lat, lon], axis=1)
@@ -108,7 +118,10 @@ def _clone(ctx: Context, plan: Plan, original: Itinerary, taken: set[int]) -> No
         it = new_itinerary(ctx, make_vessel(ctx.rng, ctx.region, "cargo", set(taken)))
         merchant(it, ctx.end, ctx.slots)
         for t_dep, t_arr, _poly in it.voyages:
-            w0, w1 = max(t_dep + HOUR, 2 * HOUR), min(t_arr - HOUR, ctx.end - 2 * HOUR, t_dep + 37 * HOUR)
+            w0, w1 = (
+                max(t_dep + HOUR, 2 * HOUR),
+                min(t_arr - HOUR, ctx.end - 2 * HOUR, t_dep + 37 * HOUR),
+            )
             if w1 - w0 < 12 * HOUR:
                 continue
             t = np.arange(w0, w1, 600.0)
@@ -121,7 +134,19 @@ def _clone(ctx: Context, plan: Plan, original: Itinerary, taken: set[int]) -> No
                 plan.clones[len(plan.its) - 1] = (w0, w1)
                 mid = a[len(a) // 2]
                 note = "second ship on this MMSI, >= 100 km from the first"
-                plan.truth.append(TruthRow("shared_mmsi", mmsi, None, w0, w1, float(mid[0]), float(mid[1]), note, "window"))
+                plan.truth.append(
+                    TruthRow(
+                        "shared_mmsi",
+                        mmsi,
+                        None,
+                        w0,
+                        w1,
+                        float(mid[0]),
+                        float(mid[1]),
+                        note,
+                        "window",
+                    )
+                )
                 return
 
 
@@ -164,12 +189,36 @@ def _identities(ctx: Context, plan: Plan, counts: Counts) -> None:
         new = rename(ctx.rng, it.vessel, ctx.region, field_)
         plan.identities[it.vessel.mmsi] = [(0.0, it.vessel), (t, new)]
         old, now = getattr(it.vessel, field_), getattr(new, field_)
-        plan.truth.append(TruthRow("identity_change", it.vessel.mmsi, None, t, t, None, None, f"{field_} {old} -> {now}", "static"))
+        plan.truth.append(
+            TruthRow(
+                "identity_change",
+                it.vessel.mmsi,
+                None,
+                t,
+                t,
+                None,
+                None,
+                f"{field_} {old} -> {now}",
+                "static",
+            )
+        )
     for it in order[counts.renames : counts.renames + counts.invalid_imo]:
         bad = replace(it.vessel, imo=make_imo(ctx.rng, valid=False))
         it.vessel = bad
         plan.identities[bad.mmsi] = [(0.0, bad)]
-        plan.truth.append(TruthRow("identity_change", bad.mmsi, None, 0.0, ctx.end, None, None, f"invalid IMO check digit {bad.imo}", "static_all"))
+        plan.truth.append(
+            TruthRow(
+                "identity_change",
+                bad.mmsi,
+                None,
+                0.0,
+                ctx.end,
+                None,
+                None,
+                f"invalid IMO check digit {bad.imo}",
+                "static_all",
+            )
+        )
     rest = order[counts.renames + counts.invalid_imo :]
     for it in rest[: counts.glitches]:
         plan.glitches.append((it.vessel.mmsi, ctx.uniform(0.1, 0.9) * ctx.end))

@@ -21,12 +21,42 @@ __all__ = ["DPRK_MID", "Vessel", "imo_valid", "make_imo", "make_vessel", "rename
 
 DPRK_MID = 445
 CALLSIGN_PREFIX = {
-    412: "B", 413: "B", 414: "B", 440: "D7", 441: "DS", 445: "HM", 351: "3E", 352: "3F",
-    353: "H3", 354: "HO", 355: "HP", 356: "3F", 357: "H9", 667: "9L", 671: "5V", 457: "JV",
-    477: "VR", 636: "A8", 538: "V7", 574: "3W", 563: "9V", 244: "PB", 245: "PC", 211: "DA",
-    218: "DC", 232: "2A", 235: "MB", 257: "LA", 219: "OZ", 205: "OR", 215: "9H", 248: "9H",
-    256: "9H", 613: "TJ", 626: "TR",
-}  # fmt: skip
+    412: "B",
+    413: "B",
+    414: "B",
+    440: "D7",
+    441: "DS",
+    445: "HM",
+    351: "3E",
+    352: "3F",
+    353: "H3",
+    354: "HO",
+    355: "HP",
+    356: "3F",
+    357: "H9",
+    667: "9L",
+    671: "5V",
+    457: "JV",
+    477: "VR",
+    636: "A8",
+    538: "V7",
+    574: "3W",
+    563: "9V",
+    244: "PB",
+    245: "PC",
+    211: "DA",
+    218: "DC",
+    232: "2A",
+    235: "MB",
+    257: "LA",
+    219: "OZ",
+    205: "OR",
+    215: "9H",
+    248: "9H",
+    256: "9H",
+    613: "TJ",
+    626: "TR",
+}
 SYLLABLES = {
     "cn": "HAI XING JIN SHUN HONG DA YUAN FU AN TONG HUA MING KANG RUI XIANG LONG SHENG TAI",
     "kp": "CHON MA SAN YU JONG SAM PAEK MYONG RYU KUM UN RYE SONG KANG NAM HUI PHYONG",
@@ -35,8 +65,10 @@ SYLLABLES = {
 }
 FISHING_PREFIX = {
     "cn": ("LU RONG YU", "LIAO DAN YU", "ZHE DAI YU", "QIONG YU", "GUI BEI YU"),
-    "kp": ("HWANGHAE",), "vn": ("QNG", "TH"), "xx": ("UK", "PD", "SCH"),
-}  # fmt: skip
+    "kp": ("HWANGHAE",),
+    "vn": ("QNG", "TH"),
+    "xx": ("UK", "PD", "SCH"),
+}
 
 
 @dataclass(frozen=True)
@@ -111,7 +143,12 @@ def _dimensions(rng: np.random.Generator, kind: str, dprk: bool) -> tuple[float,
     length = float(rng.uniform(lo, hi))
     laden = min(0.055 * length + float(rng.uniform(0.5, 2.0)), 20.0)
     ballast = laden * float(rng.uniform(0.42, 0.55))
-    return (round(length), round(length / rng.uniform(5.5, 6.8)), round(laden, 1), round(ballast, 1))
+    return (
+        round(length),
+        round(length / rng.uniform(5.5, 6.8)),
+        round(laden, 1),
+        round(ballast, 1),
+    )
 
 
 def _mid(rng: np.random.Generator, region: Region, dprk: bool, kind: str) -> int:

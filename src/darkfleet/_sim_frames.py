@@ -40,8 +40,12 @@ def _glitch(rng: np.random.Generator, rep: Reports, t: float) -> None:
             return
 
 
-def _sample(plan: Plan, end: float, rng: np.random.Generator) -> tuple[list[Reports], list[Reports], Times]:
-    positions, static, clones = [], [], {}
+def _sample(
+    plan: Plan, end: float, rng: np.random.Generator
+) -> tuple[list[Reports], list[Reports], Times]:
+    positions: list[Reports] = []
+    static: list[Reports] = []
+    clones: Times = {}
     glitch_at = dict(plan.glitches)
     for i, it in enumerate(plan.its):
         mmsi = it.vessel.mmsi
@@ -71,19 +75,33 @@ def _concat(reports: list[Reports]) -> dict[str, np.ndarray]:
 
 
 def _ts(seconds: pl.Expr, start: datetime) -> pl.Expr:
-    return (pl.lit(start) + pl.duration(seconds=seconds)).dt.cast_time_unit("us").dt.convert_time_zone("UTC")
+    return (
+        (pl.lit(start) + pl.duration(seconds=seconds))
+        .dt.cast_time_unit("us")
+        .dt.convert_time_zone("UTC")
+    )
 
 
 def _positions_frame(reports: list[Reports], start: datetime) -> pl.DataFrame:
     cols = _concat(reports)
     frame = pl.DataFrame(cols).with_columns(
         _ts(pl.col("ts"), start).alias("ts"),
-        pl.when(pl.col("heading_deg") < 0).then(None).otherwise(pl.col("heading_deg")).alias("heading_deg"),
-        pl.when(pl.col("nav_status") < 0).then(None).otherwise(pl.col("nav_status")).alias("nav_status"),
+        pl.when(pl.col("heading_deg") < 0)
+        .then(None)
+        .otherwise(pl.col("heading_deg"))
+        .alias("heading_deg"),
+        pl.when(pl.col("nav_status") < 0)
+        .then(None)
+        .otherwise(pl.col("nav_status"))
+        .alias("nav_status"),
         pl.lit(SOURCE).alias("source"),
     )
     frame = frame.unique(["mmsi", "ts"], keep="first", maintain_order=True)  # a clone's clash
-    return frame.sort("ts", "mmsi").select(schema.POSITIONS.names).cast(dict(schema.polars_schema(schema.POSITIONS)))
+    return (
+        frame.sort("ts", "mmsi")
+        .select(schema.POSITIONS.names)
+        .cast(schema.polars_schema(schema.POSITIONS))
+    )
 
 
 def _static_frame(reports: list[Reports], start: datetime) -> pl.DataFrame:
@@ -95,7 +113,11 @@ def _static_frame(reports: list[Reports], start: datetime) -> pl.DataFrame:
         pl.col("draught_m").fill_nan(None),
         pl.lit(SOURCE).alias("source"),
     )
-    return frame.sort("ts", "mmsi").select(schema.STATIC.names).cast(dict(schema.polars_schema(schema.STATIC)))
+    return (
+        frame.sort("ts", "mmsi")
+        .select(schema.STATIC.names)
+        .cast(schema.polars_schema(schema.STATIC))
+    )
 
 
 def _truth_frame(rows: list[TruthRow], start: datetime) -> pl.DataFrame:
@@ -112,8 +134,16 @@ def _truth_frame(rows: list[TruthRow], start: datetime) -> pl.DataFrame:
         "lon": [r.lon for r in rows],
         "note": [r.note for r in rows],
     }
-    types = {"kind": pl.String, "mmsi": pl.Int64, "other_mmsi": pl.Int64, "start": pl.Datetime("us", "UTC"),
-             "end": pl.Datetime("us", "UTC"), "lat": pl.Float64, "lon": pl.Float64, "note": pl.String}  # fmt: skip
+    types: dict[str, pl.DataType] = {
+        "kind": pl.String(),
+        "mmsi": pl.Int64(),
+        "other_mmsi": pl.Int64(),
+        "start": pl.Datetime("us", "UTC"),
+        "end": pl.Datetime("us", "UTC"),
+        "lat": pl.Float64(),
+        "lon": pl.Float64(),
+        "note": pl.String(),
+    }
     frame = pl.DataFrame(data, schema=types)
     return frame.sort("kind", "start", "mmsi").select(TRUTH_COLUMNS)
 
@@ -130,4 +160,8 @@ def build_frames(
         if i not in plan.clones:
             rows += port_visits(it, end)
     _ = region
-    return _positions_frame(positions, start), _static_frame(static, start), _truth_frame(rows, start)
+    return (
+        _positions_frame(positions, start),
+        _static_frame(static, start),
+        _truth_frame(rows, start),
+    )

@@ -65,7 +65,9 @@ def sail_hours(km: float, speed_kn: float) -> float:
     return km / KM_PER_NM / speed_kn
 
 
-def _pick_origin(ctx: Context, target: LatLon, t_arrive: float, speed: float, sea_h: float) -> tuple[Port, FloatArray, float]:
+def _pick_origin(
+    ctx: Context, target: LatLon, t_arrive: float, speed: float, sea_h: float
+) -> tuple[Port, FloatArray, float]:
     """An origin port whose departure time is clearly in port (>= 3 h) or clearly before t=0."""
     ports = list(ctx.region.ports)
     order = ctx.rng.permutation(len(ports))
@@ -85,7 +87,9 @@ def _pick_origin(ctx: Context, target: LatLon, t_arrive: float, speed: float, se
     return port, poly, max(km / KM_PER_NM / min(hours, t_arrive / HOUR), 5.0)
 
 
-def approach(ctx: Context, it: Itinerary, target: LatLon, t_arrive: float, sea_h: float = 2.0) -> None:
+def approach(
+    ctx: Context, it: Itinerary, target: LatLon, t_arrive: float, sea_h: float = 2.0
+) -> None:
     """Plan the vessel so it reaches ``target`` at ``t_arrive``, from a port or from sea."""
     speed = it.vessel.speed_kn
     port, poly, speed = _pick_origin(ctx, target, t_arrive, speed, sea_h)
@@ -107,7 +111,10 @@ def depart(ctx: Context, it: Itinerary, min_sea_h: float = 0.0) -> None:
     """After a behaviour at sea: sail to a port at least ``min_sea_h`` away, then trade on."""
     ports = list(ctx.region.ports)
     speed = it.vessel.speed_kn
-    hours = [sail_hours(float(polyline_km(route(ctx.region, it.pos, p.anchorage))[-1]), speed) for p in ports]
+    hours = [
+        sail_hours(float(polyline_km(route(ctx.region, it.pos, p.anchorage))[-1]), speed)
+        for p in ports
+    ]
     ok = [p for p, h in zip(ports, hours, strict=True) if h >= min_sea_h + 1.0]
     dest = ok[int(ctx.rng.integers(len(ok)))] if ok else ports[int(np.argmax(hours))]
     voyage(it, dest, ctx.end)

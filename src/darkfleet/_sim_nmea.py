@@ -19,8 +19,10 @@ import numpy as np
 import numpy.typing as npt
 from pyais import encode_dict
 
-__all__ = ["encode_positions", "static_sentences", "tag_block"]
+__all__ = ["StaticKey", "encode_positions", "static_sentences", "tag_block"]
 
+Field = str | int | float | bytes | bool
+StaticKey = tuple[int, int | None, str, str, int, float, float, float | None, str | None, bool]
 U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
 SOURCE_TAG = "s:darkfleet-sim"
@@ -49,7 +51,7 @@ def _bits(fields: list[tuple[I64, int]]) -> U8:
 
 def _armor(bits: U8) -> U8:
     groups = bits.reshape(len(bits), -1, 6) @ np.array([32, 16, 8, 4, 2, 1], dtype=np.uint8)
-    return np.where(groups < 40, groups + 48, groups + 56).astype(np.uint8)
+    return np.asarray(np.where(groups < 40, groups + 48, groups + 56), dtype=np.uint8)
 
 
 def _fields(cols: dict[str, npt.NDArray[np.generic]], class_a: bool) -> list[tuple[I64, int]]:
@@ -61,17 +63,55 @@ def _fields(cols: dict[str, npt.NDArray[np.generic]], class_a: bool) -> list[tup
         return np.where(np.isnan(v), missing, np.round(v * scale)).astype(np.int64)
 
     speed, course = fill("sog_kn", 10, 1023), fill("cog_deg", 10, 3600)
-    lon, lat, heading = fill("lon", 600000, 181 * 600000), fill("lat", 600000, 91 * 600000), fill("heading_deg", 1, 511)
-    second, mmsi = np.asarray(cols["ts"], dtype=np.int64) % 60, np.asarray(cols["mmsi"], dtype=np.int64)
+    lon, lat, heading = (
+        fill("lon", 600000, 181 * 600000),
+        fill("lat", 600000, 91 * 600000),
+        fill("heading_deg", 1, 511),
+    )
+    second, mmsi = (
+        np.asarray(cols["ts"], dtype=np.int64) % 60,
+        np.asarray(cols["mmsi"], dtype=np.int64),
+    )
     if class_a:
-        return [(z + 1, 6), (z, 2), (mmsi, 30), (fill("nav_status", 1, 15), 4), (z - 128, 8), (speed, 10), (z, 1),
-                (lon, 28), (lat, 27), (course, 12), (heading, 9), (second, 6), (z, 2), (z, 3), (z, 1), (z, 19)]  # fmt: skip
-    return [(z + 18, 6), (z, 2), (mmsi, 30), (z, 8), (speed, 10), (z, 1), (lon, 28), (lat, 27), (course, 12),
-            (heading, 9), (second, 6), (z, 2), (z + 1, 1), (z, 6), (z, 20)]  # fmt: skip
+        return [
+            (z + 1, 6),
+            (z, 2),
+            (mmsi, 30),
+            (fill("nav_status", 1, 15), 4),
+            (z - 128, 8),
+            (speed, 10),
+            (z, 1),
+            (lon, 28),
+            (lat, 27),
+            (course, 12),
+            (heading, 9),
+            (second, 6),
+            (z, 2),
+            (z, 3),
+            (z, 1),
+            (z, 19),
+        ]
+    return [
+        (z + 18, 6),
+        (z, 2),
+        (mmsi, 30),
+        (z, 8),
+        (speed, 10),
+        (z, 1),
+        (lon, 28),
+        (lat, 27),
+        (course, 12),
+        (heading, 9),
+        (second, 6),
+        (z, 2),
+        (z + 1, 1),
+        (z, 6),
+        (z, 20),
+    ]
 
 
 def _xor_rows(chars: U8) -> U8:
-    return np.bitwise_xor.reduce(chars, axis=1).astype(np.uint8)
+    return np.asarray(np.bitwise_xor.reduce(chars, axis=1), dtype=np.uint8)
 
 
 def _const(text: str, n: int) -> U8:
@@ -83,7 +123,7 @@ def _hex(values: U8) -> U8:
 
 
 def encode_positions(cols: dict[str, npt.NDArray[np.generic]], epoch: I64, class_a: bool) -> U8:
-    """One tag-blocked ``!AIVDM`` line per row, as a (rows x width) byte matrix ending in newline."""
+    """One tag-blocked ``!AIVDM`` line per row: a (rows x width) byte matrix, newline-ended."""
     n = len(epoch)
     payload = _armor(_bits(_fields(cols, class_a)))
     digits = ((epoch[:, None] // 10 ** np.arange(9, -1, -1)) % 10 + 48).astype(np.uint8)
@@ -91,29 +131,70 @@ def encode_positions(cols: dict[str, npt.NDArray[np.generic]], epoch: I64, class
     tag_sum = _xor_rows(np.hstack([_const(tag_head, n), digits]))
     head = f"AIVDM,1,1,,{'A' if class_a else 'B'},"
     body_sum = _xor_rows(np.hstack([_const(head, n), payload, _const(",0", n)]))
-    return np.hstack([
-        _const("\\" + tag_head, n), digits, _const("*", n), _hex(tag_sum), _const("\\!" + head, n),
-        payload, _const(",0*", n), _hex(body_sum), _const("\n", n),
-    ])  # fmt: skip
+    return np.hstack(
+        [
+            _const("\\" + tag_head, n),
+            digits,
+            _const("*", n),
+            _hex(tag_sum),
+            _const("\\!" + head, n),
+            payload,
+            _const(",0*", n),
+            _hex(body_sum),
+            _const("\n", n),
+        ]
+    )
 
 
 @functools.lru_cache(maxsize=200_000)
-def _static_payloads(key: tuple[object, ...]) -> tuple[str, ...]:
+def _static_payloads(key: StaticKey) -> tuple[str, ...]:
     mmsi, imo, name, callsign, ship_type, length, beam, draught, destination, class_a = key
     bow, port = int(length) * 3 // 4, int(beam) // 2
-    dims = {"to_bow": min(bow, 511), "to_stern": min(int(length) - bow, 511),
-            "to_port": min(port, 63), "to_starboard": min(int(beam) - port, 63)}  # fmt: skip
-    base = {"mmsi": mmsi, "callsign": callsign, "shipname": name, "ship_type": ship_type, **dims}
+    dims: dict[str, Field] = {
+        "to_bow": min(bow, 511),
+        "to_stern": min(int(length) - bow, 511),
+        "to_port": min(port, 63),
+        "to_starboard": min(int(beam) - port, 63),
+    }
+    base: dict[str, Field] = {
+        "mmsi": mmsi,
+        "callsign": callsign,
+        "shipname": name,
+        "ship_type": ship_type,
+        **dims,
+    }
     if class_a:
-        data = {**base, "msg_type": 5, "imo": imo or 0, "epfd": 1, "draught": draught or 0.0,
-                "destination": destination or "", "month": 0, "day": 0, "hour": 24, "minute": 60}  # fmt: skip
-        return tuple(encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel="A", seq_id=0))
-    part_a = encode_dict({"msg_type": 24, "mmsi": mmsi, "partno": 0, "shipname": name}, talker_id="AI", sentence_type="VDM", radio_channel="B")
-    part_b = encode_dict({**base, "msg_type": 24, "partno": 1}, talker_id="AI", sentence_type="VDM", radio_channel="B")
+        data: dict[str, Field] = {
+            **base,
+            "msg_type": 5,
+            "imo": imo or 0,
+            "epfd": 1,
+            "draught": draught or 0.0,
+            "destination": destination or "",
+            "month": 0,
+            "day": 0,
+            "hour": 24,
+            "minute": 60,
+        }
+        return tuple(
+            encode_dict(data, talker_id="AI", sentence_type="VDM", radio_channel="A", seq_id=0)
+        )
+    part_a = encode_dict(
+        {"msg_type": 24, "mmsi": mmsi, "partno": 0, "shipname": name},
+        talker_id="AI",
+        sentence_type="VDM",
+        radio_channel="B",
+    )
+    part_b = encode_dict(
+        {**base, "msg_type": 24, "partno": 1},
+        talker_id="AI",
+        sentence_type="VDM",
+        radio_channel="B",
+    )
     return (part_a[0], part_b[0])
 
 
-def static_sentences(key: tuple[object, ...], epoch: int, group: int) -> str:
+def static_sentences(key: StaticKey, epoch: int, group: int) -> str:
     """Tag-blocked lines of one static report (type 5 in two fragments, or 24 A + B)."""
     lines = _static_payloads(key)
     if len(lines) == 2 and lines[0].startswith("!AIVDM,2,"):
@@ -122,6 +203,8 @@ def static_sentences(key: tuple[object, ...], epoch: int, group: int) -> str:
         second = lines[1].replace(",2,2,0,", f",2,2,{seq},", 1)
         first = first[: first.rindex("*")] + "*" + checksum(first[1 : first.rindex("*")])
         second = second[: second.rindex("*")] + "*" + checksum(second[1 : second.rindex("*")])
-        return (f"{tag_block(epoch, f'g:1-2-{group},')}{first}\n"
-                f"{tag_block(-1, f'g:2-2-{group},')}{second}\n")  # fmt: skip
+        return (
+            f"{tag_block(epoch, f'g:1-2-{group},')}{first}\n"
+            f"{tag_block(-1, f'g:2-2-{group},')}{second}\n"
+        )
     return "".join(f"{tag_block(epoch)}{line}\n" for line in lines)

@@ -112,7 +112,12 @@ class Itinerary:
         km = speed_kn * KM_PER_NM * hours
         rad = np.radians(heading_deg)
         d = km_to_deg(self.pos[0], np.array(km * np.sin(rad)), np.array(km * np.cos(rad)))
-        self._add((self.pos[0] + float(d[0]), self.pos[1] + float(d[1])), self.t + hours * HOUR, status, MOVE)
+        self._add(
+            (self.pos[0] + float(d[0]), self.pos[1] + float(d[1])),
+            self.t + hours * HOUR,
+            status,
+            MOVE,
+        )
 
     def lane(self, to: LatLon) -> FloatArray:
         """A route from here to ``to`` with this voyage's own sideways offset in the lane."""
@@ -154,7 +159,11 @@ class Itinerary:
         """Wait at a queue slot of the port's anchorage (ships side by side, ~350 m apart)."""
         self._arrive(port)
         row, col = divmod(slot % 25, 5)
-        d = km_to_deg(port.anchorage[0], np.array((col - 2) * QUEUE_SPACING_KM), np.array((row - 2) * QUEUE_SPACING_KM))
+        d = km_to_deg(
+            port.anchorage[0],
+            np.array((col - 2) * QUEUE_SPACING_KM),
+            np.array((row - 2) * QUEUE_SPACING_KM),
+        )
         self.go((port.anchorage[0] + float(d[0]), port.anchorage[1] + float(d[1])), PORT_SPEED_KN)
         self.hold(hours, ANCHOR, 1)
 

@@ -11,6 +11,8 @@ GPS noise and are rounded to the AIS resolution of 1/10000 minute.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -22,14 +24,16 @@ __all__ = ["RESOLUTION_DEG", "Reports", "sample_positions", "sample_static"]
 
 RESOLUTION_DEG = 1.0 / 600000.0
 STATIC_EVERY_S = 1800.0
-Reports = dict[str, npt.NDArray[np.generic]]
+Reports = dict[str, npt.NDArray[Any]]
 
 
-def _grid(rng: np.random.Generator, t0: float, t1: float, every: float, jitter: float) -> FloatArray:
+def _grid(
+    rng: np.random.Generator, t0: float, t1: float, every: float, jitter: float
+) -> FloatArray:
     n = int((t1 - t0) / (every * (1 - jitter))) + 2
     steps = every * rng.uniform(1 - jitter, 1 + jitter, n)
     t = t0 + rng.uniform(0, every) + np.cumsum(steps) - steps[0]
-    return t[t < t1]
+    return np.asarray(t[t < t1], dtype=np.float64)
 
 
 def _leg_arrays(it: Itinerary) -> dict[str, FloatArray]:
@@ -37,7 +41,9 @@ def _leg_arrays(it: Itinerary) -> dict[str, FloatArray]:
     return {n: np.array([getattr(leg, n) for leg in it.legs], dtype=np.float64) for n in names}
 
 
-def _keep_mask(rng: np.random.Generator, t: FloatArray, silent: list[tuple[float, float]]) -> npt.NDArray[np.bool_]:
+def _keep_mask(
+    rng: np.random.Generator, t: FloatArray, silent: list[tuple[float, float]]
+) -> npt.NDArray[np.bool_]:
     """Reports that survive injected silence, short dropouts and single losses."""
     keep = rng.random(len(t)) > 0.03
     for a, b in silent:
@@ -52,7 +58,9 @@ def _keep_mask(rng: np.random.Generator, t: FloatArray, silent: list[tuple[float
     return keep
 
 
-def _times(it: Itinerary, legs: dict[str, FloatArray], end: float, window: tuple[float, float]) -> FloatArray:
+def _times(
+    it: Itinerary, legs: dict[str, FloatArray], end: float, window: tuple[float, float]
+) -> FloatArray:
     rng, v = it.rng, it.vessel
     t0, t1 = max(window[0], legs["t0"][0], 0.0), min(window[1], end)
     fast = _grid(rng, t0, t1, v.report_s, 0.2)
@@ -84,11 +92,21 @@ def _kinematics(rng: np.random.Generator, legs: dict[str, FloatArray], t: FloatA
     noise = rng.normal(0.0, 0.008, (2, len(t)))
     d = km_to_deg(lat, noise[0] + swing * np.sin(phase), noise[1] + swing * np.cos(phase))
     cog = np.where(moving, cog + rng.normal(0, 1.5, len(t)), (np.degrees(phase) + 90) % 360) % 360
-    sog = np.where(moving, sog + rng.normal(0, 0.15, len(t)), np.abs(rng.normal(0, 0.05, len(t))) * (swing > 0))
-    return {"lat": lat + d[0], "lon": lon + d[1], "sog": np.clip(sog, 0, 102.2), "cog": cog, "status": legs["status"][k]}
+    sog = np.where(
+        moving, sog + rng.normal(0, 0.15, len(t)), np.abs(rng.normal(0, 0.05, len(t))) * (swing > 0)
+    )
+    return {
+        "lat": lat + d[0],
+        "lon": lon + d[1],
+        "sog": np.clip(sog, 0, 102.2),
+        "cog": cog,
+        "status": legs["status"][k],
+    }
 
 
-def sample_positions(it: Itinerary, end: float, window: tuple[float, float] = (0.0, np.inf), mmsi: int | None = None) -> Reports:
+def sample_positions(
+    it: Itinerary, end: float, window: tuple[float, float] = (0.0, np.inf), mmsi: int | None = None
+) -> Reports:
     """Position reports as received from one vessel (``mmsi`` overrides, for clones)."""
     legs = _leg_arrays(it)
     t = _times(it, legs, end, window)
@@ -105,7 +123,9 @@ def sample_positions(it: Itinerary, end: float, window: tuple[float, float] = (0
         "sog_kn": np.round(rep["sog"], 1),
         "cog_deg": np.round(rep["cog"], 1) % 360.0,
         "heading_deg": heading if v.class_a else np.full(len(t), -1, dtype=np.int64),
-        "nav_status": rep["status"].astype(np.int64) if v.class_a else np.full(len(t), -1, dtype=np.int64),
+        "nav_status": rep["status"].astype(np.int64)
+        if v.class_a
+        else np.full(len(t), -1, dtype=np.int64),
         "msg_type": np.full(len(t), 1 if v.class_a else 18, dtype=np.int64),
     }
 
@@ -115,7 +135,9 @@ def _step(times: FloatArray, at: list[float]) -> npt.NDArray[np.int64]:
     return np.clip(np.searchsorted(np.array(at), times, side="right") - 1, 0, None)
 
 
-def sample_static(it: Itinerary, end: float, identities: list[tuple[float, Vessel]], first: float) -> Reports:
+def sample_static(
+    it: Itinerary, end: float, identities: list[tuple[float, Vessel]], first: float
+) -> Reports:
     """Static/voyage reports every ~30 min and at every change of identity or draught."""
     changes = [t for t, _ in identities[1:]] + [t for t, _ in it.draught[1:]]
     t = np.concatenate([[first], _grid(it.rng, first, end, STATIC_EVERY_S, 0.05), np.ceil(changes)])
@@ -125,7 +147,10 @@ def sample_static(it: Itinerary, end: float, identities: list[tuple[float, Vesse
     ids = [identities[i][1] for i in _step(t, [s for s, _ in identities])]
     draught = np.array([d for _, d in it.draught])[_step(t, [s for s, _ in it.draught])]
     dest_idx = _step(t, [s for s, _ in it.destination]) if it.destination else None
-    dests = [it.destination[i][1] if dest_idx is not None and it.destination[i][0] <= s else "" for i, s in zip(dest_idx if dest_idx is not None else [0] * len(t), t, strict=True)]
+    dests = [
+        it.destination[i][1] if dest_idx is not None and it.destination[i][0] <= s else ""
+        for i, s in zip(dest_idx if dest_idx is not None else [0] * len(t), t, strict=True)
+    ]
     class_a = it.vessel.class_a
     return {
         "mmsi": np.array([v.mmsi for v in ids], dtype=np.int64),

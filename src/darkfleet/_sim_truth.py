@@ -32,7 +32,9 @@ def port_visits(it: Itinerary, end: float) -> list[TruthRow]:
         t0, t1 = max(v.t0, 0.0), min(v.t1, end)
         if t1 - t0 >= HOUR:
             note = f"{v.port.name}"
-            rows.append(TruthRow("port_visit", it.vessel.mmsi, None, t0, t1, v.port.lat, v.port.lon, note))
+            rows.append(
+                TruthRow("port_visit", it.vessel.mmsi, None, t0, t1, v.port.lat, v.port.lon, note)
+            )
     return rows
 
 

@@ -16,17 +16,36 @@ from darkfleet._sim_nmea import encode_positions, static_sentences
 __all__ = ["MARINECADASTRE_COLUMNS", "write_all"]
 
 MARINECADASTRE_COLUMNS = (
-    "MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading", "VesselName", "IMO",
-    "CallSign", "VesselType", "Status", "Length", "Width", "Draft", "Cargo", "TransceiverClass",
-)  # fmt: skip
+    "MMSI",
+    "BaseDateTime",
+    "LAT",
+    "LON",
+    "SOG",
+    "COG",
+    "Heading",
+    "VesselName",
+    "IMO",
+    "CallSign",
+    "VesselType",
+    "Status",
+    "Length",
+    "Width",
+    "Draft",
+    "Cargo",
+    "TransceiverClass",
+)
 CHUNK_ROWS = 400_000
 
 
 def _identity(positions: pl.DataFrame, static: pl.DataFrame) -> pl.DataFrame:
     """Each position with the vessel's latest static report at or before it."""
-    ids = static.select("mmsi", "ts", "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m")
+    ids = static.select(
+        "mmsi", "ts", "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m"
+    )
     left = positions.sort("mmsi", "ts").with_columns(pl.col("source").cast(pl.String))
-    joined = left.join_asof(ids.sort("mmsi", "ts"), on="ts", by="mmsi", strategy="backward", check_sortedness=False)
+    joined = left.join_asof(
+        ids.sort("mmsi", "ts"), on="ts", by="mmsi", strategy="backward", check_sortedness=False
+    )
     return joined.sort("ts", "mmsi")
 
 
@@ -49,7 +68,10 @@ def write_csv(positions: pl.DataFrame, static: pl.DataFrame, path: Path) -> Path
         pl.col("beam_m").cast(pl.Float64).alias("Width"),
         pl.col("draught_m").cast(pl.Float64).round(1).alias("Draft"),
         pl.col("ship_type").cast(pl.Float64).alias("Cargo"),
-        pl.when(pl.col("msg_type") == 18).then(pl.lit("B")).otherwise(pl.lit("A")).alias("TransceiverClass"),
+        pl.when(pl.col("msg_type") == 18)
+        .then(pl.lit("B"))
+        .otherwise(pl.lit("A"))
+        .alias("TransceiverClass"),
     )
     frame.write_csv(path)
     return path
@@ -58,17 +80,40 @@ def write_csv(positions: pl.DataFrame, static: pl.DataFrame, path: Path) -> Path
 def _static_lines(static: pl.DataFrame, class_a: dict[int, bool]) -> tuple[np.ndarray, list[str]]:
     epochs = static["ts"].dt.epoch("s").to_numpy()
     lines = []
-    cols = ("mmsi", "imo", "name", "callsign", "ship_type", "length_m", "beam_m", "draught_m", "destination")
+    cols = (
+        "mmsi",
+        "imo",
+        "name",
+        "callsign",
+        "ship_type",
+        "length_m",
+        "beam_m",
+        "draught_m",
+        "destination",
+    )
     for k, row in enumerate(static.select(cols).iter_rows()):
         mmsi, imo, name, callsign, ship_type, length, beam, draught, dest = row
-        key = (mmsi, imo, name, callsign, ship_type, length, beam,
-               None if draught is None else round(draught, 1), dest, class_a.get(mmsi, True))  # fmt: skip
+        key = (
+            mmsi,
+            imo,
+            name,
+            callsign,
+            ship_type,
+            length,
+            beam,
+            None if draught is None else round(draught, 1),
+            dest,
+            class_a.get(mmsi, True),
+        )
         lines.append(static_sentences(key, int(epochs[k]), k % 10000))
     return epochs, lines
 
 
 def _position_block(chunk: pl.DataFrame) -> np.ndarray:
-    cols = {c: chunk[c].cast(pl.Float64).to_numpy() for c in ("lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")}
+    cols = {
+        c: chunk[c].cast(pl.Float64).to_numpy()
+        for c in ("lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status")
+    }
     epoch = chunk["ts"].dt.epoch("s").to_numpy().astype(np.int64)
     cols["mmsi"], cols["ts"] = chunk["mmsi"].to_numpy(), epoch
     is_a = chunk["msg_type"].to_numpy() != 18
@@ -96,7 +141,9 @@ def write_nmea(positions: pl.DataFrame, static: pl.DataFrame, path: Path) -> Pat
             chunk = positions.slice(start, CHUNK_ROWS)
             block = _position_block(chunk) if len(chunk) else np.empty((0, 1), dtype=np.uint8)
             prev = 0
-            while k < len(st_lines) and (insert_at[k] < start + len(chunk) or start + CHUNK_ROWS >= len(positions)):
+            while k < len(st_lines) and (
+                insert_at[k] < start + len(chunk) or start + CHUNK_ROWS >= len(positions)
+            ):
                 at = int(insert_at[k]) - start
                 f.write(block[prev:at].tobytes())
                 f.write(st_lines[k].encode())
@@ -108,11 +155,15 @@ def write_nmea(positions: pl.DataFrame, static: pl.DataFrame, path: Path) -> Pat
 def write_truth(truth: pl.DataFrame, path: Path) -> Path:
     """The ground truth with ISO 8601 UTC times."""
     fmt = "%Y-%m-%dT%H:%M:%SZ"
-    truth.with_columns(pl.col("start").dt.strftime(fmt), pl.col("end").dt.strftime(fmt)).write_csv(path)
+    truth.with_columns(pl.col("start").dt.strftime(fmt), pl.col("end").dt.strftime(fmt)).write_csv(
+        path
+    )
     return path
 
 
-def write_all(positions: pl.DataFrame, static: pl.DataFrame, truth: pl.DataFrame, out: Path) -> dict[str, Path]:
+def write_all(
+    positions: pl.DataFrame, static: pl.DataFrame, truth: pl.DataFrame, out: Path
+) -> dict[str, Path]:
     """Write positions.csv, positions.nmea and truth.csv into ``out`` (created if missing)."""
     out.mkdir(parents=True, exist_ok=True)
     return {

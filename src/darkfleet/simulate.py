@@ -28,11 +28,30 @@ from darkfleet.errors import ConfigError
 
 __all__ = ["REGIONS", "Scenario", "ScenarioParams", "simulate", "write_scenario"]
 
-COUNT_FIELDS = ("sts_pairs", "dark_sts", "gaps", "loiterers", "shared_mmsi", "renames",
-                "invalid_imo", "glitches", "crossings", "dprk_tankers")  # fmt: skip
-PER_VESSELS = {"sts_pairs": 20, "dark_sts": 30, "gaps": 30, "loiterers": 20, "shared_mmsi": 60,
-               "renames": 30, "invalid_imo": 10**9, "glitches": 20, "crossings": 30,
-               "dprk_tankers": 30}  # fmt: skip
+COUNT_FIELDS = (
+    "sts_pairs",
+    "dark_sts",
+    "gaps",
+    "loiterers",
+    "shared_mmsi",
+    "renames",
+    "invalid_imo",
+    "glitches",
+    "crossings",
+    "dprk_tankers",
+)
+PER_VESSELS = {
+    "sts_pairs": 20,
+    "dark_sts": 30,
+    "gaps": 30,
+    "loiterers": 20,
+    "shared_mmsi": 60,
+    "renames": 30,
+    "invalid_imo": 10**9,
+    "glitches": 20,
+    "crossings": 30,
+    "dprk_tankers": 30,
+}
 
 
 @dataclass(frozen=True)
@@ -63,7 +82,9 @@ class ScenarioParams:
         if not 0.1 <= self.days <= 60:
             raise ConfigError(f"days must be in 0.1..60, got {self.days}")
         if self.region not in REGIONS:
-            raise ConfigError(f"unknown region {self.region!r}; known: {', '.join(sorted(REGIONS))}")
+            raise ConfigError(
+                f"unknown region {self.region!r}; known: {', '.join(sorted(REGIONS))}"
+            )
         if self.start.tzinfo is None or self.start.utcoffset() != UTC.utcoffset(None):
             raise ConfigError(f"start must be a UTC datetime, got {self.start!r}")
         for name in COUNT_FIELDS:
@@ -74,13 +95,22 @@ class ScenarioParams:
 
     def _check_capacity(self) -> None:
         c = self.counts()
-        dedicated = 2 * c.sts_pairs + 2 * c.dark_sts + c.gaps + c.loiterers + 2 * c.shared_mmsi + c.crossings
+        dedicated = (
+            2 * c.sts_pairs
+            + 2 * c.dark_sts
+            + c.gaps
+            + c.loiterers
+            + 2 * c.shared_mmsi
+            + c.crossings
+        )
         if dedicated > self.vessels:
             raise ConfigError(f"behaviours need {dedicated} vessels but vessels={self.vessels}")
         if c.renames + c.invalid_imo + c.glitches > self.vessels:
             raise ConfigError(f"identity edits and glitches exceed vessels={self.vessels}")
         if self.days < 3.0 and dedicated > 0:
-            raise ConfigError(f"injected behaviours need days >= 3 (got days={self.days}); set their counts to 0")
+            raise ConfigError(
+                f"injected behaviours need days >= 3 (got days={self.days}); set their counts to 0"
+            )
 
     def counts(self) -> Counts:
         """The behaviour counts, defaults resolved."""
@@ -88,7 +118,11 @@ class ScenarioParams:
         for name in COUNT_FIELDS:
             value = getattr(self, name)
             if value is None:
-                value = max(1, self.vessels // PER_VESSELS[name]) if self.vessels >= 20 and self.days >= 3 else 0
+                value = (
+                    max(1, self.vessels // PER_VESSELS[name])
+                    if self.vessels >= 20 and self.days >= 3
+                    else 0
+                )
                 if name == "dprk_tankers" and REGIONS[self.region].dprk_share == 0:
                     value = 0
             resolved[name] = value
