@@ -27,7 +27,7 @@ from darkfleet._cli_common import (
 from darkfleet.errors import ConfigError
 from darkfleet.store import Store
 
-__all__ = ["detect", "events"]
+__all__ = ["detect", "evaluate", "events", "simulate"]
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", help="TOML file of detector parameters (see README).")
@@ -98,6 +98,85 @@ def events(
         return
     out_file.write_bytes(data if isinstance(data, bytes) else data.encode())
     err.print(f"Wrote {frame.height:,} events to {out_file}")
+
+
+def simulate(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for positions.csv, positions.nmea, truth.csv.")
+    ],
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same scenario.")
+    ] = 1,
+    vessels: Annotated[int, typer.Option(help="Number of vessels.")] = 60,
+    days: Annotated[float, typer.Option(help="Length of the scenario in days.")] = 4.0,
+    region: Annotated[
+        str, typer.Option(help="yellow-sea, gulf-of-tonkin, east-china-sea or north-sea.")
+    ] = "yellow-sea",
+) -> None:
+    """Simulate traffic with injected sanctions-evasion behaviour and its ground truth."""
+    from darkfleet.simulate import ScenarioParams, write_scenario
+    from darkfleet.simulate import simulate as run
+
+    scenario = run(ScenarioParams(seed=seed, vessels=vessels, days=days, region=region))
+    paths = write_scenario(scenario, out_dir)
+    counts = scenario.truth.group_by("kind").len().sort("kind")
+    rows = [[k, n] for k, n in counts.iter_rows()]
+    out.print(
+        table(
+            f"Scenario: {scenario.positions.height:,} positions, {vessels} vessels, "
+            f"{days:g} days, {region}",
+            ["injected", "truth rows"],
+            rows,
+        )
+    )
+    for name, path in paths.items():
+        out.print(f"{name}: {path}")
+
+
+def evaluate(
+    truth: Annotated[
+        Path, typer.Option("--truth", help="truth.csv written by darkfleet simulate.")
+    ],
+    store: StoreOpt = None,
+    tolerance_h: Annotated[
+        float, typer.Option(help="Time slack when matching events to truth, hours.")
+    ] = 1.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Precision and recall per event kind against a ground-truth file."""
+    from datetime import timedelta
+
+    from darkfleet.evaluate import read_truth, score
+
+    scores = score(
+        Store(store_path(store)).read("events"), read_truth(truth), timedelta(hours=tolerance_h)
+    )
+    if as_json:
+        print_json({"kinds": scores.to_dicts()})
+        return
+    rows = [
+        [
+            r["kind"],
+            r["truth"],
+            r["found"],
+            _ratio(r["recall"]),
+            r["events"],
+            r["correct"],
+            _ratio(r["precision"]),
+        ]
+        for r in scores.iter_rows(named=True)
+    ]
+    out.print(
+        table(
+            "Accuracy against ground truth",
+            ["kind", "truth", "found", "recall", "events", "correct", "precision"],
+            rows,
+        )
+    )
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 @contextmanager

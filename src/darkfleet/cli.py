@@ -133,6 +133,8 @@ def rejects(
 
 app.command()(_cli_detect.detect)
 app.command()(_cli_detect.events)
+app.command()(_cli_detect.simulate)
+app.command()(_cli_detect.evaluate)
 
 
 @app.command()
