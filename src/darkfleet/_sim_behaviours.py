@@ -55,19 +55,32 @@ def _draught_after(ctx: Context, it: Itinerary, t: float, up: bool) -> TruthRow:
 
 
 def sts(ctx: Context, giver: Vessel, receiver: Vessel) -> tuple[list[Itinerary], list[TruthRow]]:
-    """Two tankers side by side 100-300 m apart, drifting < 1 kn for 5-10 h; draughts change."""
+    """Two tankers side by side 100-300 m apart, drifting < 1 kn for 5-10 h; draughts change.
+
+    The receiver arrives 1.5-3 h before the giver and leaves 1.5-3 h after it, as real
+    STS operations are staged, so the two never sail in company to or from the site.
+    """
     hours = ctx.uniform(5.0, 10.0)
-    t0 = _window(ctx, hours, 6.0, 6.0)
-    site = ctx.book.take(ctx.rng, t0 - 2 * HOUR, t0 + (hours + 2) * HOUR)
+    early, late = ctx.uniform(1.5, 3.0), ctx.uniform(1.5, 3.0)
+    t0 = _window(ctx, hours, 6.0 + early, 6.0 + late)
+    site = ctx.book.take(ctx.rng, t0 - (early + 2) * HOUR, t0 + (hours + late + 2) * HOUR)
     sep, axis = ctx.uniform(0.1, 0.3), ctx.uniform(0.0, 180.0)
     speed, heading = _drift_velocity(ctx)
     its, rows = [], []
     for k, v in enumerate((giver, receiver)):
+        before, after = (early, late) if k == 1 else (0.0, 0.0)
         it = new_itinerary(ctx, v)
         it.draught[0] = (0.0, v.laden_m if k == 0 else v.ballast_m)
-        approach(ctx, it, _beside(site, sep / 2, axis + 180 * k), t0)
-        it.drift(hours, speed, heading)
-        rows.append(TruthRow("loitering", v.mmsi, None, t0, it.t, *site, "STS partner drifting"))
+        back = speed * KM_PER_NM * before
+        approach(
+            ctx,
+            it,
+            _beside(_beside(site, sep / 2, axis + 180 * k), back, heading + 180),
+            t0 - before * HOUR,
+        )
+        start = it.t
+        it.drift(hours + before + after, speed, heading)
+        rows.append(TruthRow("loitering", v.mmsi, None, start, it.t, *site, "STS partner drifting"))
         rows.append(_draught_after(ctx, it, it.t + ctx.uniform(0.05, 0.3) * HOUR, up=k == 1))
         depart(ctx, it)
         its.append(it)

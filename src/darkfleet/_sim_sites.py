@@ -21,6 +21,7 @@ import numpy as np
 from darkfleet._sim_regions import LatLon, Region
 from darkfleet._sim_routes import is_water, km_to_deg, route
 from darkfleet.geo import haversine_km
+from darkfleet.places import Places
 
 __all__ = ["SiteBook", "far_from_land", "sea_point"]
 
@@ -38,14 +39,19 @@ def far_from_land(lat: float, lon: float, clear_km: float) -> bool:
 GRID_DEG = 0.1
 
 
+PORT_CLEAR_KM = 25.0
+
+
 @functools.cache
 def _open_cells(region: Region, clear_km: float) -> tuple[LatLon, ...]:
-    """Grid points of the region (every 0.1 degree) with no land within clear_km."""
+    """Grid points of the region (every 0.1 degree) with no land within clear_km, and no
+    listed port or anchorage point (WPI, GFW outer anchorages) within 25 km."""
     lon0, lat0, lon1, lat1 = region.bbox
     lats = np.round(np.arange(lat0 + GRID_DEG, lat1, GRID_DEG), 3)
     lons = np.round(np.arange(lon0 + GRID_DEG, lon1, GRID_DEG), 3)
     cells = [(float(a), float(o)) for a in lats for o in lons]
-    wet = is_water(np.array([c[0] for c in cells]), np.array([c[1] for c in cells]))
+    lat, lon = np.array([c[0] for c in cells]), np.array([c[1] for c in cells])
+    wet = is_water(lat, lon) & (Places.bundled().distance_to_port_km(lat, lon) > PORT_CLEAR_KM)
     return tuple(c for c, w in zip(cells, wet, strict=True) if w and far_from_land(*c, clear_km))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -140,7 +140,7 @@ app.command()(_cli_detect.evaluate)
 @app.command()
 def demo(
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for the demo store and report.")
+        Path, typer.Option("--out", help="Folder for the demo store, scenario and report.")
     ] = Path("demo-output"),
 ) -> None:
     """Run the whole job on bundled data and say where the results are."""
@@ -149,9 +149,24 @@ def demo(
     result = run_demo(out_dir, say=lambda text: out.print(f"[bold]>[/bold] {text}"))
     if result.ingest is not None:
         _print_ingest(result.ingest)
-    rows = [[k, v if v is not None else "-"] for k, v in result.info.items()]
-    out.print(table(f"Store {result.store}", ["", "value"], rows))
-    out.print(f"Store: {result.store}  (try: darkfleet info --store {result.store})")
+    by_kind = result.detect.get("by_kind", {})
+    rows = [[kind, by_kind.get(kind, 0)] for kind in sorted(by_kind)]
+    out.print(table("Events detected", ["kind", "events"], rows))
+    if result.accuracy is not None:
+        out.print(_accuracy_table(result.accuracy))
+    out.print(f"Store: {result.store}   (darkfleet info --store {result.store})")
+
+
+def _accuracy_table(scores: Any) -> Any:
+    def ratio(value: float | None) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    rows = [
+        [r["kind"], r["truth"], r["found"], ratio(r["recall"]), r["events"], ratio(r["precision"])]
+        for r in scores.iter_rows(named=True)
+    ]
+    header = ["kind", "injected", "found", "recall", "events", "precision"]
+    return table("Accuracy on the simulated scenario (ground truth)", header, rows)
 
 
 @app.command()

@@ -6,7 +6,9 @@ take ``tolerance`` (detected boundaries legitimately differ: encounter tracks ar
 extrapolated up to an hour, loitering is counted in whole hours). A detected event is
 *correct* when it matches at least one truth event. Kinds without any truth rows are
 reported with their event counts but not scored, since nothing says whether those
-events are right.
+events are right. Only events inside the truth's time span (from its earliest start to
+its latest end, widened by ``tolerance``) are scored: the truth says nothing about
+other data that may share the store, such as real samples from other years.
 
 >>> score(events, truth).filter(pl.col("kind") == "encounter")  # doctest: +SKIP
 """
@@ -46,6 +48,9 @@ def score(
     events: pl.DataFrame, truth: pl.DataFrame, tolerance: timedelta = timedelta(hours=1)
 ) -> pl.DataFrame:
     """Per kind: truth events, found, recall, events, correct, precision."""
+    if truth.height:
+        lo, hi = truth["start"].min() - tolerance, truth["end"].max() + tolerance  # type: ignore[operator]
+        events = events.filter((pl.col("end") >= lo) & (pl.col("start") <= hi))
     pairs = _matches(events, truth, tolerance)
     found = pairs.select("kind", "truth_row").unique().group_by("kind").len("found")
     correct = pairs.select("kind", "event_id").unique().group_by("kind").len("correct")

@@ -19,10 +19,17 @@ from typing import Any
 import polars as pl
 
 from darkfleet import schema
-from darkfleet.detect.encounters import EncounterParams
-from darkfleet.detect.segment import SegmentParams
+from darkfleet.detect.draught import DraughtParams, draught_changes
+from darkfleet.detect.encounters import EncounterParams, encounters
+from darkfleet.detect.gaps import GapParams, gaps
+from darkfleet.detect.identity import IdentityParams, identity_changes
+from darkfleet.detect.loitering import LoiteringParams, loitering
+from darkfleet.detect.rendezvous import RendezvousParams, dark_rendezvous
+from darkfleet.detect.segment import SegmentParams, segment, shared_mmsi_events
+from darkfleet.detect.visits import PortVisitParams, port_visits
+from darkfleet.detect.zones import ZoneEntryParams, zone_entries
 from darkfleet.errors import ConfigError
-from darkfleet.places import AnchorageParams, Places
+from darkfleet.places import AnchorageParams, Places, derive_anchorages
 from darkfleet.settings import apply_overrides, read_toml
 
 __all__ = ["ALL_KINDS", "DetectParams", "Stage", "detect", "parse_kinds"]
@@ -32,10 +39,6 @@ Stage = Callable[[str, int, int], None]
 """Progress callback: ``stage(name, done_stages, total_stages)``."""
 
 
-def _params(module: str, name: str) -> Any:
-    return getattr(__import__(f"darkfleet.detect.{module}", fromlist=[name]), name)()
-
-
 @dataclass(frozen=True)
 class DetectParams:
     """Parameters of every detector, one section each (see the README's Definitions)."""
@@ -43,13 +46,13 @@ class DetectParams:
     segment: SegmentParams = field(default_factory=SegmentParams)
     anchorage: AnchorageParams = field(default_factory=AnchorageParams)
     encounter: EncounterParams = field(default_factory=EncounterParams)
-    loitering: Any = field(default_factory=lambda: _params("loitering", "LoiteringParams"))
-    gap: Any = field(default_factory=lambda: _params("gaps", "GapParams"))
-    rendezvous: Any = field(default_factory=lambda: _params("rendezvous", "RendezvousParams"))
-    identity: Any = field(default_factory=lambda: _params("identity", "IdentityParams"))
-    draught: Any = field(default_factory=lambda: _params("draught", "DraughtParams"))
-    port_visit: Any = field(default_factory=lambda: _params("visits", "PortVisitParams"))
-    zone: Any = field(default_factory=lambda: _params("zones", "ZoneParams"))
+    loitering: LoiteringParams = field(default_factory=LoiteringParams)
+    gap: GapParams = field(default_factory=GapParams)
+    rendezvous: RendezvousParams = field(default_factory=RendezvousParams)
+    identity: IdentityParams = field(default_factory=IdentityParams)
+    draught: DraughtParams = field(default_factory=DraughtParams)
+    port_visit: PortVisitParams = field(default_factory=PortVisitParams)
+    zone_entry: ZoneEntryParams = field(default_factory=ZoneEntryParams)
 
     @classmethod
     def load(cls, path: Path | None = None) -> DetectParams:
@@ -70,6 +73,11 @@ class DetectParams:
                 for name in sections
             },
         )
+
+    @staticmethod
+    def kinds() -> tuple[str, ...]:
+        """Every event kind, in detection order."""
+        return ALL_KINDS
 
     def sections(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -138,8 +146,7 @@ class _Run:
             if k in wanted
         ]
         return [("segment", self._segment), ("anchorages", self._anchorages)] + [
-            (kind, lambda kind=kind: self._detect(kind))
-            for kind in order  # type: ignore[misc]
+            (kind, lambda kind=kind: self._detect(kind)) for kind in order
         ]
 
     def all(self) -> pl.DataFrame:
@@ -154,14 +161,10 @@ class _Run:
         return _combine(frames)
 
     def _segment(self) -> None:
-        from darkfleet.detect.segment import segment
-
         valid = self.raw.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
         self.positions = segment(valid, self.params.segment)
 
     def _anchorages(self) -> None:
-        from darkfleet.places import derive_anchorages
-
         derived = derive_anchorages(self.positions, self.params.anchorage)
         self.places = (
             self.base_places.with_anchorages(derived) if derived.height else self.base_places
@@ -173,57 +176,39 @@ class _Run:
 
 
 def _shared_mmsi(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.segment import shared_mmsi_events
-
     return shared_mmsi_events(run.positions, run.params.segment)
 
 
 def _encounter(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.encounters import encounters
-
     return encounters(run.positions, run.params.encounter, run.places)
 
 
 def _loitering(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.loitering import loitering
-
-    return loitering(run.positions, run.params.loitering, run.places)  # type: ignore[no-any-return]
+    return loitering(run.positions, run.params.loitering, run.places)
 
 
 def _gap(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.gaps import gaps
-
-    return gaps(run.positions, run.params.gap, run.places)  # type: ignore[no-any-return]
+    return gaps(run.positions, run.params.gap, run.places)
 
 
 def _identity(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.identity import identity_changes
-
-    return identity_changes(run.positions, run.static, run.params.identity, run.places)  # type: ignore[no-any-return]
+    return identity_changes(run.positions, run.static, run.params.identity, run.places)
 
 
 def _draught(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.draught import draught_changes
-
-    return draught_changes(run.positions, run.static, run.params.draught, run.places)  # type: ignore[no-any-return]
+    return draught_changes(run.positions, run.static, run.params.draught, run.places)
 
 
 def _port_visit(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.visits import port_visits
-
-    return port_visits(run.positions, run.params.port_visit, run.places)  # type: ignore[no-any-return]
+    return port_visits(run.positions, run.params.port_visit, run.places)
 
 
 def _zone_entry(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.zones import zone_entries
-
-    return zone_entries(run.positions, run.params.zone, run.places)  # type: ignore[no-any-return]
+    return zone_entries(run.positions, run.params.zone_entry, run.places)
 
 
 def _rendezvous(run: _Run) -> pl.DataFrame:
-    from darkfleet.detect.rendezvous import dark_rendezvous
-
-    return dark_rendezvous(  # type: ignore[no-any-return]
+    return dark_rendezvous(
         run.results["loitering"], run.results["gap"], run.params.rendezvous, run.places
     )
 
