@@ -57,10 +57,10 @@ def details(events: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def arrive_stop_leave(mmsi: int, stop_h: float) -> pl.DataFrame:
-    """Sail 10 km into Nampo at 5 kn, stop ``stop_h`` hours, sail out again."""
-    approach = leg(mmsi, 0, 1, west_of(NAMPO, 9.26), 5.0)
-    stop = leg(mmsi, 1 + 1 / 6, stop_h, NAMPO, 0.0)
-    depart = leg(mmsi, 1 + 2 / 6 + stop_h, 1, NAMPO, -5.0)
+    """Sail 28 km into Nampo at 5 kn, stop ``stop_h`` hours, sail out again."""
+    approach = leg(mmsi, 0, 3, west_of(NAMPO, 27.78), 5.0)
+    stop = leg(mmsi, 3 + 1 / 6, stop_h, NAMPO, 0.0)
+    depart = leg(mmsi, 3 + 2 / 6 + stop_h, 3, NAMPO, -5.0)
     return pl.concat([approach, stop, depart])
 
 
@@ -91,7 +91,7 @@ def test_moving_through_port_without_stopping(places: Places) -> None:
 
 
 def test_first_seen_in_port_has_no_entry(places: Places) -> None:
-    track = pl.concat([leg(445000001, 0, 6, NAMPO, 0.0), leg(445000001, 6 + 1 / 6, 1, NAMPO, -5.0)])
+    track = pl.concat([leg(445000001, 0, 6, NAMPO, 0.0), leg(445000001, 6 + 1 / 6, 3, NAMPO, -5.0)])
     (d,) = details(visits(track, places))
     assert (d["entry"], d["exit"], d["gfw_confidence"]) == (False, True, 3)
 
@@ -112,7 +112,7 @@ def test_empty_input(places: Places) -> None:
 
 
 @pytest.mark.parametrize(
-    "kw", [{"entry_km": 5.0}, {"stop_begin_kn": 1.0}, {"min_stop_hours": -1.0}]
+    "kw", [{"entry_km": 15.0}, {"stop_begin_kn": 1.0}, {"min_stop_hours": -1.0}]
 )
 def test_bad_params_raise(kw: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match="PortVisitParams"):

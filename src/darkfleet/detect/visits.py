@@ -3,9 +3,14 @@
 Definition of a ``port_visit`` event, with the defaults of :class:`PortVisitParams`
 (those of Global Fishing Watch's ``anchorage_cfg.yaml``):
 
-1. **In port**, per segment with hysteresis: a fix within ``entry_km`` (3 km) of a port
-   or anchorage point enters the area, the first fix beyond ``exit_km`` (4 km) leaves it.
-   A visit is one run of in-port fixes of a segment.
+1. **In port**, per segment with hysteresis: a fix within ``entry_km`` (10 km) of a port
+   or anchorage point enters the area, the first fix beyond ``exit_km`` (12 km) leaves it.
+   A visit is one run of in-port fixes of a segment. GFW enters at 3 km and leaves at
+   4 km, but from anchorage points derived densely from a year of global AIS (an S2
+   cell wherever 20 vessels stopped); a port list such as WPI has one point per port,
+   and outer anchorages lie 4-8 km from it (Incheon, Yantai, Nampo in the scenarios),
+   so darkfleet uses its general "in port" radius of 10 km, the same one that keeps
+   encounters and loitering out of ports.
 2. **Stopped**, with hysteresis too: speed over ground (the implied speed between fixes
    where SOG is missing) below ``stop_begin_kn`` (0.2 kn) starts a stop, above
    ``stop_end_kn`` (0.5 kn) ends it. Stop hours are the time between consecutive fixes
@@ -43,8 +48,8 @@ __all__ = ["PortVisitParams", "port_visits"]
 class PortVisitParams:
     """Thresholds of the port-visit definition (see the module docstring)."""
 
-    entry_km: float = 3.0
-    exit_km: float = 4.0
+    entry_km: float = 10.0
+    exit_km: float = 12.0
     stop_begin_kn: float = 0.2
     stop_end_kn: float = 0.5
     min_stop_hours: float = 2.0
