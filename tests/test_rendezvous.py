@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from darkfleet.detect import rendezvous
 from darkfleet.detect._ids import event_id
 from darkfleet.detect.gaps import gaps
 from darkfleet.detect.loitering import loitering
@@ -224,8 +225,11 @@ def reachable(a: dict[str, Any], b: dict[str, Any], p: RendezvousParams) -> bool
     return True
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_candidate_join_agrees_with_brute_force(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "budget"), [(1, 2_000_000), (2, 2_000_000), (3, 7)])
+def test_candidate_join_agrees_with_brute_force(
+    seed: int, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rendezvous, "PAIR_BUDGET", budget)  # 7: many small batches
     loiters, gap_rows = random_events(seed)
     params = RendezvousParams(max_speed_kn=8.0, min_overlap_fraction=0.3)
     found = dark_rendezvous(loiters, gap_rows, params)

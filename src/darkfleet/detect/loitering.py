@@ -48,8 +48,11 @@ from darkfleet.geo import KM_PER_NM, haversine_km
 
 __all__ = [
     "LoiteringParams",
+    "event_table",
     "hourly_speeds",
     "loitering",
+    "place_distances",
+    "rounded",
     "slow_rows",
     "slow_runs",
     "track_intervals",

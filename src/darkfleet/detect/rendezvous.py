@@ -7,8 +7,8 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
 1. **Overlap.** Vessel A loiters from ``start`` to ``end``; vessel B (another MMSI)
    is dark from its last fix (``gap start``) to its next fix (``gap end``). B's gap
    must cover at least ``min_overlap_fraction`` (0.5: "most of") of A's loitering
-   time. Candidates come from an inequality join on the two time intervals, so the
-   search never compares every loiter with every gap.
+   time. Candidates come from an inequality join on the two time intervals (in
+   batches of bounded size), so the search never compares every loiter with every gap.
 2. **Reach.** B must have been able to stay alongside A for the whole overlap: from
    its last fix to A's loiter position by the start of the overlap, and from there to
    its first fix after by the end of the overlap, each at no more than
@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+import numpy as np
 import polars as pl
 
 from darkfleet import schema  # noqa: F401  (the doctest)
@@ -42,9 +43,20 @@ from darkfleet.detect.loitering import event_table, place_distances, rounded
 from darkfleet.errors import ConfigError
 from darkfleet.geo import KM_PER_NM, haversine_km
 
-__all__ = ["RendezvousParams", "candidates", "dark_rendezvous"]
+__all__ = ["PAIR_BUDGET", "RendezvousParams", "candidates", "dark_rendezvous"]
 
 _US_PER_HOUR = 3.6e9
+PAIR_BUDGET = 2_000_000
+_LOITER_KEYS = ["mmsi", "start", "end", "lat", "lon"]
+_GAP_KEYS = [
+    "dark_mmsi",
+    "gap_start",
+    "gap_end",
+    "gap_start_lat",
+    "gap_start_lon",
+    "gap_end_lat",
+    "gap_end_lon",
+]
 _LOITER_DETAILS = pl.Struct({"seg_id": pl.String, "loitering_hours": pl.Float64})
 _GAP_DETAILS = pl.Struct(
     {
@@ -91,18 +103,50 @@ def dark_rendezvous(
     same events table may be passed twice.
     """
     found = candidates(loitering_events, gap_events, params)
-    found = _reachable(found, params)
     return _events(_best_per_pair(found), params, places)
 
 
 def candidates(
     loitering_events: pl.DataFrame, gap_events: pl.DataFrame, params: RendezvousParams
 ) -> pl.DataFrame:
-    """Loiter x gap pairs of different MMSIs whose gap covers enough of the loiter."""
-    pairs = _loiters(loitering_events).join_where(
-        _gaps(gap_events),
-        pl.col("start") < pl.col("gap_end"),
-        pl.col("end") > pl.col("gap_start"),
+    """Loiter x gap pairs of different MMSIs that meet the overlap and reach rules.
+
+    The time join runs on slim frames, in batches of loiters holding about
+    ``PAIR_BUDGET`` time-overlapping pairs each (counted exactly beforehand by binary
+    search), so memory stays bounded however dense the events are.
+    """
+    loiters = _loiters(loitering_events).with_row_index("li")
+    darks = _gaps(gap_events).with_row_index("gi")
+    slim_gaps = darks.select("gi", *_GAP_KEYS)
+    pieces = [
+        _reachable(_overlapping(batch, slim_gaps, params), params)
+        for batch in _batches(loiters.select("li", *_LOITER_KEYS), slim_gaps)
+    ]
+    return (
+        pl.concat(pieces)
+        .join(loiters.drop(_LOITER_KEYS), on="li")
+        .join(darks.drop(_GAP_KEYS), on="gi")
+        .drop("li", "gi")
+    )
+
+
+def _batches(loiters: pl.DataFrame, darks: pl.DataFrame) -> list[pl.DataFrame]:
+    """``loiters`` split so that each part overlaps about ``PAIR_BUDGET`` gaps in time."""
+    gap_starts = np.sort(darks["gap_start"].dt.epoch("us").to_numpy())
+    gap_ends = np.sort(darks["gap_end"].dt.epoch("us").to_numpy())
+    start, end = (loiters[c].dt.epoch("us").to_numpy() for c in ("start", "end"))
+    pairs = np.searchsorted(gap_starts, end, "left") - np.searchsorted(gap_ends, start, "right")
+    batch = pl.Series(np.cumsum(pairs) // PAIR_BUDGET)
+    parts = loiters.with_columns(_batch=batch).partition_by("_batch", include_key=False)
+    return parts or [loiters]
+
+
+def _overlapping(
+    loiters: pl.DataFrame, darks: pl.DataFrame, params: RendezvousParams
+) -> pl.DataFrame:
+    """Pairs of different MMSIs whose gap covers enough of the loiter."""
+    pairs = loiters.join_where(
+        darks, pl.col("start") < pl.col("gap_end"), pl.col("end") > pl.col("gap_start")
     )
     overlap_start = pl.max_horizontal("start", "gap_start")
     overlap_end = pl.min_horizontal("end", "gap_end")
