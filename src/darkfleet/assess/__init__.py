@@ -6,7 +6,7 @@ Every output of this package is indicative, not a legal finding (see ``DISCLAIME
 from __future__ import annotations
 
 from darkfleet.assess._common import DISCLAIMER, disclaimer, list_dates
-from darkfleet.assess._vessels import VESSEL_COLUMNS, vessel_table
+from darkfleet.assess._vessels import VESSEL_COLUMNS, assess_vessels, vessel_table
 from darkfleet.assess.cap import CapLedger, CapParams, cap_ledger, read_reported
 from darkfleet.assess.network import Network, exposure, meeting_graph, to_graphml, to_json
 from darkfleet.assess.risk import (
@@ -34,6 +34,7 @@ __all__ = [
     "RiskWeights",
     "VolumeEstimate",
     "VolumeParams",
+    "assess_vessels",
     "cap_ledger",
     "default_weights",
     "disclaimer",

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from darkfleet.assess._common import PortLookup
+from darkfleet.assess.network import exposure, meeting_graph
+from darkfleet.assess.risk import RiskWeights, risk_scores
 from darkfleet.mid import ship_type_text
 
-__all__ = ["VESSEL_COLUMNS", "vessel_table"]
+__all__ = ["VESSEL_COLUMNS", "assess_vessels", "vessel_table"]
 
 VESSEL_COLUMNS = (
     "mmsi",
@@ -39,6 +42,21 @@ VESSEL_COLUMNS = (
 )
 _MATCH_RANK = {"imo": 0, "mmsi": 1, "callsign": 2, "name": 3, "entity": 4, "near_imo": 5}
 _IDENTITY = ("imo", "name", "callsign", "flag", "ship_type", "first_seen", "last_seen")
+
+
+def assess_vessels(
+    identities: pl.DataFrame,
+    events: pl.DataFrame,
+    matches: pl.DataFrame,
+    weights: RiskWeights | None = None,
+    places: PortLookup | None = None,
+    max_hops: int = 3,
+) -> pl.DataFrame:
+    """The whole assessment: network exposure, risk scores and the vessels table."""
+    network = meeting_graph(events, identities, matches)
+    exposed = exposure(network, matches, max_hops)
+    scores = risk_scores(events, matches, exposed, identities, weights, places)
+    return vessel_table(identities, events, matches, scores)
 
 
 def vessel_table(
