@@ -19,6 +19,7 @@ from darkfleet._sim_regions import LatLon
 from darkfleet._sim_routes import km_to_deg, polyline_km, route
 from darkfleet._sim_traffic import cut, rotate
 from darkfleet.geo import KM_PER_NM
+from darkfleet.places import Places
 
 __all__ = ["BEHAVIOUR_KINDS", "dark_sts", "gap", "loiterer", "sts"]
 
@@ -104,7 +105,21 @@ def loiterer(ctx: Context, vessel: Vessel) -> tuple[list[Itinerary], list[TruthR
 
 
 def dark_sts(ctx: Context, visible: Vessel, dark: Vessel) -> tuple[list[Itinerary], list[TruthRow]]:
-    """A loitering tanker meets one whose AIS is off from hours before to hours after."""
+    """A loitering tanker meets one whose AIS is off from hours before to hours after.
+
+    Both ends of the dark partner's silence lie well clear of every listed port and
+    anchorage, as a gap's definition requires; a plan that misses that is redrawn.
+    """
+    for _ in range(20):
+        its, rows = _dark_sts_once(ctx, visible, dark)
+        if all(_clear_of_ports(_position_at(its[1], t)) for t in its[1].silent[0]):
+            return its, rows
+    return its, rows
+
+
+def _dark_sts_once(
+    ctx: Context, visible: Vessel, dark: Vessel
+) -> tuple[list[Itinerary], list[TruthRow]]:
     loiter_h = ctx.uniform(6.0, 14.0)
     meet_h = ctx.uniform(3.0, min(7.0, loiter_h - 2.0))
     pre_h, post_h = ctx.uniform(3.0, 7.0), ctx.uniform(3.0, 7.0)
@@ -143,6 +158,24 @@ def dark_sts(ctx: Context, visible: Vessel, dark: Vessel) -> tuple[list[Itinerar
     return [lit, dit], rows
 
 
+GAP_END_CLEAR_KM = 20.0
+
+
+def _clear_of_ports(p: LatLon) -> bool:
+    """More than 20 km from every listed port and anchorage point (a gap end must be)."""
+    km = Places.bundled().distance_to_port_km(np.array([p[0]]), np.array([p[1]]))
+    return bool(km[0] > GAP_END_CLEAR_KM)
+
+
+def _position_at(it: Itinerary, t: float) -> LatLon:
+    """Where the planned vessel is at time ``t`` (linear along the leg holding ``t``)."""
+    for leg in it.legs:
+        if leg.t0 <= t <= leg.t1:
+            f = 0.0 if leg.t1 == leg.t0 else (t - leg.t0) / (leg.t1 - leg.t0)
+            return (leg.lat0 + f * (leg.lat1 - leg.lat0), leg.lon0 + f * (leg.lon1 - leg.lon0))
+    return it.pos
+
+
 def _gap_conflicts(ctx: Context, poly: np.ndarray, g0: float, g1: float) -> int:
     """Busy sites during the gap within 200 km of the dark stretch (possible false rendezvous)."""
     n = 0
@@ -156,7 +189,7 @@ def _gap_conflicts(ctx: Context, poly: np.ndarray, g0: float, g1: float) -> int:
 def gap(ctx: Context, vessel: Vessel) -> tuple[list[Itinerary], list[TruthRow]]:
     """A vessel that switches AIS off for 12-48 h mid-voyage and reappears further on."""
     ports, best = ctx.region.ports, None
-    for _ in range(12):
+    for _ in range(100):
         a, b = (ports[int(i)] for i in ctx.rng.choice(len(ports), 2, replace=False))
         poly = route(ctx.region, a.anchorage, b.anchorage)
         km = float(polyline_km(poly)[-1])
@@ -166,6 +199,9 @@ def gap(ctx: Context, vessel: Vessel) -> tuple[list[Itinerary], list[TruthRow]]:
         hidden_kn = min(vessel.speed_kn, (km - 80.0) / KM_PER_NM / hours)
         dark_km = hidden_kn * KM_PER_NM * hours
         start_km = ctx.uniform(40.0, max(km - 40.0 - dark_km, 40.0))
+        ends = cut(poly, start_km)[0][-1], cut(poly, start_km + dark_km)[0][-1]
+        if not all(_clear_of_ports((float(e[0]), float(e[1]))) for e in ends):
+            continue
         g0 = _window(ctx, hours, 8.0, 8.0)
         score = _gap_conflicts(ctx, cut(cut(poly, start_km)[1], dark_km)[0], g0, g0 + hours * HOUR)
         if best is None or score < best[0]:
