@@ -120,11 +120,28 @@ def test_positions_before_is_a_closed_12h_window() -> None:
     assert one(gaps(pl.concat([hourly, later])))["positions_12h_before"] == 13
 
 
-def test_silence_between_segments_is_not_a_gap() -> None:
+def test_silence_between_segments_of_one_vessel_is_a_gap() -> None:
+    # The segmenter starts a new segment after 24 h of silence: the gap lies between.
     first = track(412000109, T0, stay(SEA, 2.0), seg="a")
-    second = track(412000109, T0 + timedelta(hours=20), stay(SEA, 2.0), seg="b")
-    assert gaps(pl.concat([first, second])).is_empty()
-    assert gaps(pl.concat([first, second.with_columns(seg_id=pl.lit("a"))])).height == 1
+    second = track(412000109, T0 + timedelta(hours=30), stay(SEA, 2.0), seg="b")
+    info = one(gaps(pl.concat([first, second])))
+    assert (info["seg_id"], info["end_seg_id"]) == ("a", "b")
+    assert info["gap_hours"] == pytest.approx(28.0, abs=0.2)
+
+
+def test_no_gap_pairs_two_ships_sharing_one_mmsi() -> None:
+    # Two overlapping segments are two ships: one's OFF is never paired with the other's ON.
+    first = track(412000112, T0, stay(SEA, 6.0), seg="a")
+    other = track(412000112, T0 + timedelta(hours=1), stay((SEA[0] + 3, SEA[1]), 30.0), seg="b")
+    later = track(412000112, T0 + timedelta(hours=50), stay(SEA, 2.0), seg="c")
+    assert gaps(pl.concat([first, other, later])).is_empty()
+    assert one(gaps(pl.concat([first, later])))["end_seg_id"] == "c"  # one ship: a gap
+
+
+def test_implausible_jump_between_segments_is_not_a_gap() -> None:
+    first = track(412000113, T0, stay(SEA, 2.0), seg="a")
+    far = track(412000113, T0 + timedelta(hours=30), stay((SEA[0] - 30, SEA[1]), 2.0), seg="b")
+    assert gaps(pl.concat([first, far])).is_empty()
 
 
 def test_silence_after_the_last_fix_is_not_reported() -> None:

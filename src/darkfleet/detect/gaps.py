@@ -62,6 +62,8 @@ class GapParams:
     min_reception_per_day: float = 10.0
     min_positions_before: int = 14
     min_intentional_shore_nm: float = 20.0
+    max_implied_speed_kn: float = 25.0
+    min_track_positions: int = 2
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -83,12 +85,45 @@ def gaps(
     Rows with a null lat, lon or seg_id are ignored; any row order, any number of
     vessels. Events are reported by MMSI, one per silent interval of a segment.
     """
-    tracks = track_intervals(positions, params.min_gap_hours).with_row_index("_row")
+    tracks = track_intervals(vessel_tracks(positions, params), params.min_gap_hours)
+    tracks = tracks.with_row_index("_row")
     found = tracks.filter(pl.col("hours") > params.min_gap_hours)
+    found = found.filter(
+        (pl.col("_seg") == pl.col("_prev_seg"))
+        | (pl.col("km") / KM_PER_NM / pl.col("hours") <= params.max_implied_speed_kn)
+    )
     found = _with_positions_before(found, tracks, params.hours_before)
     found = _with_reception(found, reception(positions, params.reception_cell_deg), params)
     found = _placed(found, places, params.min_port_distance_km)
     return _events(found.with_columns(likely_intentional=_intentional(params, places)), params)
+
+
+def vessel_tracks(positions: pl.DataFrame, params: GapParams) -> pl.DataFrame:
+    """Positions keyed by vessel track: the MMSI's segments chained end to end.
+
+    The segmenter never joins fixes across ``max_gap_hours`` (24 h), so a vessel dark
+    for longer starts a new segment; a gap is the silence *between* its segments.
+    Segments of one MMSI are chained when none of its segments with at least
+    ``min_track_positions`` fixes overlap in time; an MMSI with overlapping segments is
+    shared by several ships, and its gaps stay within segments so that one ship's OFF is
+    never paired with another's ON (the caveat of GFW's per-MMSI gaps). Shorter segments
+    (single glitch fixes, stray type 27 reports) are left out. The original segment is
+    kept in ``_seg`` and the one before the interval in ``_prev_seg``.
+    """
+    valid = positions.filter(pl.col("seg_id").is_not_null())
+    sizes = valid.group_by("mmsi", "seg_id").agg(
+        n=pl.len(), first=pl.col("ts").min(), last=pl.col("ts").max()
+    )
+    long = sizes.filter(pl.col("n") >= params.min_track_positions).sort("mmsi", "first")
+    overlap = pl.col("first") < pl.col("last").shift(1).over("mmsi")
+    shared = long.filter(overlap.fill_null(False))["mmsi"].unique()
+    keyed = valid.join(long.select("seg_id"), on="seg_id", how="semi").with_columns(
+        _seg=pl.col("seg_id"),
+        seg_id=pl.when(pl.col("mmsi").is_in(shared.implode()))
+        .then(pl.col("seg_id"))
+        .otherwise(pl.col("mmsi").cast(pl.String)),
+    )
+    return keyed
 
 
 def reception(positions: pl.DataFrame, cell_deg: float = 1.0) -> pl.DataFrame:
@@ -207,6 +242,7 @@ def _details(params: GapParams) -> pl.Expr:
         pl.col("positions_before").alias("positions_12h_before"),
         pl.lit(params.hours_before).alias("hours_before"),
         pl.col("likely_intentional"),
-        pl.col("seg_id"),
+        pl.col("_prev_seg").alias("seg_id"),
+        pl.col("_seg").alias("end_seg_id"),
     ]
     return pl.struct(fields).struct.json_encode()
