@@ -52,7 +52,8 @@ def _parse(path: Path, data: bytes) -> ET.Element:
         return ET.fromstring(data)
     except ET.ParseError as exc:
         line = exc.position[0]
-        raise ListError(f"{path}:{line}: not well-formed XML ({exc.msg})") from None
+        reason = str(exc.msg).split(": line ")[0]
+        raise ListError(f"{path}:{line}: not well-formed XML ({reason})") from None
 
 
 def _record_keys() -> tuple[str, ...]:
