@@ -1,0 +1,102 @@
+"""Screening, risk and volume for the evidence pages, when they exist.
+
+Sanctions matches come from the store's ``matches`` table (written by ``darkfleet
+screen``); risk scores and transfer volumes come from :mod:`darkfleet.assess`. Each of
+them may be missing (the store was not screened, the assess module is not installed or
+fails): the pages then say "not screened yet" / "not assessed" instead of failing, so
+``None`` here always means "unknown", never "clean".
+
+>>> DISCLAIMER.startswith("Not a legal finding")
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+
+from darkfleet.report._view import StoreView
+
+__all__ = ["DISCLAIMER", "matches_by_vessel", "risk_by_vessel", "volumes_by_event"]
+
+log = logging.getLogger(__name__)
+
+DISCLAIMER = (
+    "Not a legal finding: indicators and estimates derived from AIS data and sanctions "
+    "lists, for an analyst to verify; they do not establish that any vessel, person or "
+    "state violated sanctions."
+)
+
+
+def matches_by_vessel(view: StoreView) -> dict[int, list[dict[str, Any]]] | None:
+    """Sanctions matches per MMSI, best first; None when the store was never screened."""
+    if not view.has_table("matches"):
+        return None
+
+    def build() -> dict[int, list[dict[str, Any]]]:
+        rows = view.table("matches").sort("mmsi", "score", descending=[False, True])
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for row in rows.iter_rows(named=True):
+            grouped.setdefault(row["mmsi"], []).append(row)
+        return grouped
+
+    return view.cached("matches_by_vessel", ["matches"], build)
+
+
+def volumes_by_event(view: StoreView) -> dict[str, dict[str, Any]] | None:
+    """Cargo interval per transfer event id; None when the volume model is unavailable."""
+    volume = _module("darkfleet.assess.volume")
+    if volume is None:
+        return None
+
+    def build() -> dict[str, dict[str, Any]] | None:
+        static = view.store.scan("static").collect()
+        dims = volume.vessel_dimensions(static)
+        frame = volume.transfer_volumes(view.table("events"), dims)
+        return {row["event_id"]: _jsonable(row) for row in frame.iter_rows(named=True)}
+
+    return view.cached("volumes", ["events", "static"], _guarded(build))
+
+
+def risk_by_vessel(view: StoreView) -> dict[int, dict[str, Any]] | None:
+    """Risk score and reasons per MMSI from :mod:`darkfleet.assess`; None when unavailable."""
+    risk = _module("darkfleet.assess.risk")
+    scorer = getattr(risk, "vessel_risk", None) if risk is not None else None
+    if scorer is None:
+        return None
+
+    def build() -> dict[int, dict[str, Any]] | None:
+        matches = view.table("matches") if view.has_table("matches") else None
+        frame = scorer(view.table("events"), matches)
+        return {row["mmsi"]: _jsonable(row) for row in frame.iter_rows(named=True)}
+
+    return view.cached("risk", ["events", "matches"], _guarded(build))
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def _guarded(build: Callable[[], dict[Any, Any] | None]) -> Callable[[], dict[Any, Any] | None]:
+    """Optional modules are being written by others: a failure there must not break pages."""
+
+    def run() -> dict[Any, Any] | None:
+        try:
+            return build()
+        except Exception:  # noqa: BLE001 - any failure of an optional stage means "unknown"
+            log.warning("optional assessment failed; pages will say 'not assessed'", exc_info=True)
+            return None
+
+    return run
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(row, default=str))  # type: ignore[no-any-return]
