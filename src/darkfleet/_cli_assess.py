@@ -69,8 +69,10 @@ def cap(
     """Estimated transfers of the year against the cap, month by month (not a legal finding)."""
     from darkfleet.assess import CapParams, cap_ledger, read_reported, vessel_dimensions
 
-    if year is None or not 1900 < year < 2200:
-        raise ConfigError(f"--year {year}: give the ledger's year, e.g. --year 2024")
+    if year is None:
+        raise ConfigError("--year is required, e.g. --year 2024")
+    if not 1900 < year < 2200:
+        raise ConfigError(f"--year {year}: not a plausible year")
     params = CapParams(cap_bbl=cap_bbl, all_transfers=all_transfers)
     st = Store(store_path(store))
     info = st.info()
@@ -122,9 +124,11 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def _inputs(st: Store) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Identities (of segmented positions, so ``segments`` is counted), events, matches."""
+    from darkfleet.detect.segment import segment
     from darkfleet.screen import vessel_identities
 
-    identities = vessel_identities(st.read("positions"), st.read("static"))
+    identities = vessel_identities(segment(st.read("positions")), st.read("static"))
     return identities, st.read("events"), st.read("matches")
 
 

@@ -5,7 +5,10 @@ Definitions, with the defaults of :class:`VolumeParams`:
 * **Transfer**: an ``encounter`` or ``dark_rendezvous`` event.
 * **Draught evidence**: a ``draught_change`` event of either vessel whose interval lies
   within ``window_h`` (12 h, RadianceFleet's link between a draught change and an STS)
-  of the transfer; per vessel the one nearest in time is used.
+  of the transfer; per vessel the one nearest in time is used. When both vessels have
+  evidence the smaller estimate (by mid) is used and the other is listed as not used:
+  a giver may serve several receivers and its draught also moves with bunkers and
+  ballast, so the smaller is the conservative volume of this one transfer.
 * **Tonnes per cm immersion** (TPC) from length L, beam B and block coefficient Cb:
   ``TPC = 1.025 × L × B × Cw / 100`` with the waterplane coefficient
   ``Cw ≈ (1 + 2·Cb) / 3``; Cb ranges (low, mid, high) are (0.75, 0.80, 0.85) for
@@ -19,8 +22,7 @@ Definitions, with the defaults of :class:`VolumeParams`:
   (t/m³) × 6.2898 bbl/m³. Densities: fuel oil 0.96, diesel 0.845, gasoline 0.745.
 * **Interval**: low = Cb low and the densest product (fuel oil), mid = Cb mid and
   diesel, high = Cb high and the lightest product (gasoline); TPC grows with Cb and
-  barrels fall with density, so 0 < low ≤ mid ≤ high. When both vessels carry evidence
-  low is the smaller low, high the larger high, mid the mean of the mids.
+  barrels fall with density, so 0 < low ≤ mid ≤ high.
 * **Capacity estimate** (no draught evidence): the US 2018 method per ship: listed
   capacity × load fraction. Capacity in tonnes is the deadweight, else
   0.8 × 1.025 × L × B × T × Cb (deadweight ≈ 80 % of displacement for tankers) with T
@@ -333,18 +335,10 @@ def _with_evidence(estimate: VolumeEstimate, evidence: tuple[str, ...]) -> Volum
 
 
 def _combine(estimates: list[VolumeEstimate]) -> VolumeEstimate:
-    if len(estimates) == 1:
-        return estimates[0]
-    return VolumeEstimate(
-        low_t=min(e.low_t for e in estimates),
-        mid_t=math.fsum(e.mid_t for e in estimates) / len(estimates),
-        high_t=max(e.high_t for e in estimates),
-        low_bbl=min(e.low_bbl for e in estimates),
-        mid_bbl=math.fsum(e.mid_bbl for e in estimates) / len(estimates),
-        high_bbl=max(e.high_bbl for e in estimates),
-        method="draught",
-        evidence=tuple(line for e in estimates for line in e.evidence),
-    )
+    """The smallest estimate by mid; the others' evidence is kept, marked as not used."""
+    ranked = sorted(estimates, key=lambda e: e.mid_t)
+    unused = tuple(f"not used (larger): {line}" for e in ranked[1:] for line in e.evidence)
+    return _with_evidence(ranked[0], ranked[0].evidence + unused)
 
 
 def _from_capacity(
