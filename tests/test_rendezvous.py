@@ -73,11 +73,12 @@ def test_dark_vessel_within_reach_of_a_loiterer_is_a_rendezvous() -> None:
     assert (info["loitering_mmsi"], info["dark_mmsi"]) == (LOITERER, DARK)
     assert (info["loitering_seg_id"], info["dark_seg_id"]) == (f"{LOITERER}-1", f"{DARK}-1")
     assert info["overlap_fraction"] == 1.0 and info["overlap_hours"] == 6.0
-    assert (info["hours_in"], info["hours_out"]) == (4.0, 10.0)
+    assert info["alongside_hours"] == 6.0 and info["other_candidates"] == 0
     assert info["distance_in_km"] == pytest.approx(40.0, rel=1e-3)
-    assert info["required_speed_in_kn"] == pytest.approx(35.0 / 1.852 / 4.0, rel=1e-3)
-    assert info["required_speed_out_kn"] == pytest.approx(55.0 / 1.852 / 10.0, rel=1e-3)
-    assert info["speed_margin_kn"] == pytest.approx(15.0 - 35.0 / 1.852 / 4.0, rel=1e-3)
+    # Speeds that still leave the minimum 3 h alongside within the overlap.
+    assert info["required_speed_in_kn"] == pytest.approx(35.0 / 1.852 / 7.0, rel=1e-3)
+    assert info["required_speed_out_kn"] == pytest.approx(55.0 / 1.852 / 13.0, rel=1e-3)
+    assert info["speed_margin_kn"] == pytest.approx(15.0 - 35.0 / 1.852 / 7.0, rel=1e-3)
     assert info["distance_from_port_km"] is None and info["distance_from_shore_km"] is None
     assert 0.0 < row["confidence"] <= 1.0
 
@@ -96,15 +97,19 @@ def test_no_time_overlap_is_no_rendezvous() -> None:
 def test_going_dark_alongside_after_the_loiter_began_needs_no_speed() -> None:
     beside = scenario(dark_from=T0 + timedelta(hours=1), last=east(SEA, 1.0))
     info = details(detect(beside))[0]
-    assert info["hours_in"] == 0.0 and info["required_speed_in_kn"] == 0.0
+    assert info["alongside_hours"] == 5.0 and info["required_speed_in_kn"] == 0.0
     assert info["overlap_fraction"] == pytest.approx(5.0 / 6.0)
     late = scenario(dark_from=T0 + timedelta(hours=4), last=east(SEA, 1.0))
     assert detect(late).is_empty()  # the gap covers only 2 of the 6 loitering hours
 
 
 def test_speed_limit_is_a_parameter() -> None:
-    assert detect(scenario(), RendezvousParams(max_speed_kn=4.0)).is_empty()
-    assert detect(scenario(), RendezvousParams(max_speed_kn=5.0)).height == 1
+    # At 2.5 kn the dark vessel could be alongside only 0.5 h (arrive T0+3.6, leave T0+4.1).
+    assert detect(scenario(), RendezvousParams(max_speed_kn=2.5)).is_empty()
+    assert detect(scenario(), RendezvousParams(max_speed_kn=4.0)).height == 1
+    assert detect(
+        scenario(), RendezvousParams(max_speed_kn=4.0, min_alongside_hours=6.0)
+    ).is_empty()
 
 
 def test_a_vessel_never_meets_itself() -> None:
@@ -214,15 +219,14 @@ def reachable(a: dict[str, Any], b: dict[str, Any], p: RendezvousParams) -> bool
     if (hi - lo) / (a["end"] - a["start"]) < p.min_overlap_fraction:
         return False
     end = json.loads(b["details"])
-    legs = [
-        ((b["lat"], b["lon"]), (lo - b["start"]).total_seconds() / 3600),
-        ((end["end_lat"], end["end_lon"]), (b["end"] - hi).total_seconds() / 3600),
-    ]
-    for (lat, lon), hours in legs:
-        left = max(float(haversine_km(lat, lon, a["lat"], a["lon"])) - p.position_tolerance_km, 0.0)
-        if left > 0 and (hours == 0 or left / 1.852 / hours > p.max_speed_kn):
-            return False
-    return True
+
+    def travel(lat: float, lon: float) -> timedelta:
+        km = max(float(haversine_km(lat, lon, a["lat"], a["lon"])) - p.position_tolerance_km, 0.0)
+        return timedelta(hours=km / 1.852 / p.max_speed_kn)
+
+    arrive = max(b["start"] + travel(b["lat"], b["lon"]), lo)
+    leave = min(b["end"] - travel(end["end_lat"], end["end_lon"]), hi)
+    return (leave - arrive) >= timedelta(hours=p.min_alongside_hours) - timedelta(microseconds=2)
 
 
 @pytest.mark.parametrize(("seed", "budget"), [(1, 2_000_000), (2, 2_000_000), (3, 7)])
@@ -232,7 +236,10 @@ def test_candidate_join_agrees_with_brute_force(
     monkeypatch.setattr(rendezvous, "PAIR_BUDGET", budget)  # 7: many small batches
     loiters, gap_rows = random_events(seed)
     params = RendezvousParams(max_speed_kn=8.0, min_overlap_fraction=0.3)
-    found = dark_rendezvous(loiters, gap_rows, params)
-    got = {(d["loitering_event_id"], d["dark_mmsi"]) for d in details(found)}
+    found = rendezvous.candidates(loiters, gap_rows, params)
+    got = set(zip(found["loitering_event_id"], found["dark_mmsi"], strict=True))
     expected = brute_force(loiters, gap_rows, params)
     assert expected and got == expected
+    best = dark_rendezvous(loiters, gap_rows, params)
+    gap_ids = [d["gap_event_id"] for d in details(best)]
+    assert len(gap_ids) == len(set(gap_ids)) > 0  # one loiterer per dark gap

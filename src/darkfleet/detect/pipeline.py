@@ -129,7 +129,7 @@ class _Run:
     def _stages(self) -> list[tuple[str, Callable[[], None]]]:
         wanted = set(self.kinds)
         if "dark_rendezvous" in wanted:
-            wanted |= {"loitering", "gap"}
+            wanted |= {"loitering", "gap", "encounter"}
         order = [
             k
             for k in (
@@ -209,7 +209,11 @@ def _zone_entry(run: _Run) -> pl.DataFrame:
 
 def _rendezvous(run: _Run) -> pl.DataFrame:
     return dark_rendezvous(
-        run.results["loitering"], run.results["gap"], run.params.rendezvous, run.places
+        run.results["loitering"],
+        run.results["gap"],
+        run.params.rendezvous,
+        run.places,
+        run.results.get("encounter"),
     )
 
 

@@ -9,17 +9,25 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
    must cover at least ``min_overlap_fraction`` (0.5: "most of") of A's loitering
    time. Candidates come from an inequality join on the two time intervals (in
    batches of bounded size), so the search never compares every loiter with every gap.
-2. **Reach.** B must have been able to stay alongside A for the whole overlap: from
-   its last fix to A's loiter position by the start of the overlap, and from there to
-   its first fix after by the end of the overlap, each at no more than
-   ``max_speed_kn`` (15 kn, a laden tanker's top service speed). Distances are
-   shortened by ``position_tolerance_km`` (5 km: A's loiter position is a mean, and
-   a vessel under 2 kn drifts a few km in hours), so that B going dark right beside A
-   after A started loitering needs no speed at all.
-3. **One event per pair and loiter**: the candidate with the lowest required speed
-   is kept. ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger (``details``
-   says which one loitered and which one went dark); ``start``/``end`` are A's
-   loitering time and ``lat``/``lon`` its loiter position.
+2. **Reach.** B must have been able to lie alongside A for at least
+   ``min_alongside_hours`` (3 h: mooring, connecting hoses and pumping a cargo take
+   hours; stricter than the 2 h of a visible encounter because the meeting itself is
+   inferred, and a long gap alone gives a wide reach) within the overlap: leaving its
+   last fix at ``gap start`` at no more than ``max_speed_kn`` (15 kn, a laden tanker's
+   top service speed) it arrives at A's loiter position no earlier than
+   ``gap start + distance in / speed``; to reach its first fix after the gap it must
+   leave no later than ``gap end - distance out / speed``; that window, cut to the
+   overlap, must last ``min_alongside_hours``. Distances are shortened by
+   ``position_tolerance_km`` (5 km: A's loiter position is a mean, and a vessel under
+   2 kn drifts a few km in hours). ``details`` carry the window and the speeds B needed.
+3. **Explained loitering is skipped**: a loiter that overlaps a visible encounter of
+   A with a third vessel (when encounter events are given) already has its partner.
+4. **One event per gap**: a dark vessel that could have met several loiterers is
+   paired with the one offering the longest window (then the lowest speeds);
+   ``details.other_candidates`` counts the rest. ``mmsi`` is the smaller MMSI and
+   ``other_mmsi`` the larger (``details`` says which one loitered and which one went
+   dark); ``start``/``end`` are A's loitering time and ``lat``/``lon`` its loiter
+   position.
 
 ``confidence`` = 0.4 x overlap fraction + 0.3 x speed slack (one minus the higher
 required speed over ``max_speed_kn``) + 0.3 x the gap's own confidence (which carries
@@ -76,6 +84,7 @@ class RendezvousParams:
     max_speed_kn: float = 15.0
     min_overlap_fraction: float = 0.5
     position_tolerance_km: float = 5.0
+    min_alongside_hours: float = 3.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -96,14 +105,34 @@ def dark_rendezvous(
     gap_events: pl.DataFrame,
     params: RendezvousParams = RendezvousParams(),
     places: PlaceLookup | None = None,
+    encounter_events: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Dark-rendezvous events (schema.EVENTS) from loitering and gap events.
 
-    Both inputs are schema.EVENTS tables; rows of other kinds are ignored, so the
-    same events table may be passed twice.
+    All inputs are schema.EVENTS tables; rows of other kinds are ignored, so the
+    same events table may be passed for each.
     """
-    found = candidates(loitering_events, gap_events, params)
-    return _events(_best_per_pair(found), params, places)
+    loiters = _unexplained(loitering_events, encounter_events)
+    found = candidates(loiters, gap_events, params)
+    return _events(_best_per_gap(found), params, places)
+
+
+def _unexplained(loitering: pl.DataFrame, encounters: pl.DataFrame | None) -> pl.DataFrame:
+    """Loitering not overlapping a visible encounter of the same vessel."""
+    if encounters is None:
+        return loitering
+    meets = encounters.filter(pl.col("kind") == "encounter")
+    sides = pl.concat(
+        [
+            meets.select("mmsi", "start", "end"),
+            meets.select(pl.col("other_mmsi").alias("mmsi"), "start", "end"),
+        ]
+    )
+    loiters = loitering.filter(pl.col("kind") == "loitering")
+    busy = loiters.join(sides, on="mmsi", suffix="_meet").filter(
+        (pl.col("start_meet") < pl.col("end")) & (pl.col("end_meet") > pl.col("start"))
+    )
+    return loiters.join(busy.select("event_id"), on="event_id", how="anti")
 
 
 def candidates(
@@ -188,7 +217,7 @@ def _gaps(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def _reachable(found: pl.DataFrame, params: RendezvousParams) -> pl.DataFrame:
-    """Adds the distances and speeds B needed to come and go; keeps those within reach."""
+    """Adds B's possible time alongside A; keeps pairs with at least the minimum."""
     lat, lon = found["lat"].to_numpy(), found["lon"].to_numpy()
     km_in = haversine_km(
         found["gap_start_lat"].to_numpy(), found["gap_start_lon"].to_numpy(), lat, lon
@@ -196,37 +225,54 @@ def _reachable(found: pl.DataFrame, params: RendezvousParams) -> pl.DataFrame:
     km_out = haversine_km(
         lat, lon, found["gap_end_lat"].to_numpy(), found["gap_end_lon"].to_numpy()
     )
-    hours_in = (
-        pl.col("overlap_start") - pl.col("gap_start")
-    ).dt.total_microseconds() / _US_PER_HOUR
-    hours_out = (pl.col("gap_end") - pl.col("overlap_end")).dt.total_microseconds() / _US_PER_HOUR
-    tolerance = params.position_tolerance_km
+    tol, speed = params.position_tolerance_km, params.max_speed_kn * KM_PER_NM
+    travel_in = pl.duration(microseconds=_travel_us(pl.col("distance_in_km"), tol, speed))
+    travel_out = pl.duration(microseconds=_travel_us(pl.col("distance_out_km"), tol, speed))
+    arrive = pl.max_horizontal(pl.col("gap_start") + travel_in, "overlap_start")
+    leave = pl.min_horizontal(pl.col("gap_end") - travel_out, "overlap_end")
+    alongside = (pl.col("alongside_to") - pl.col("alongside_from")).dt.total_microseconds()
     framed = found.with_columns(
         distance_in_km=pl.Series(km_in), distance_out_km=pl.Series(km_out)
-    ).with_columns(
-        hours_in=hours_in,
-        hours_out=hours_out,
-        required_speed_in_kn=_required_speed(pl.col("distance_in_km"), hours_in, tolerance),
-        required_speed_out_kn=_required_speed(pl.col("distance_out_km"), hours_out, tolerance),
+    ).with_columns(alongside_from=arrive, alongside_to=leave)
+    framed = framed.with_columns(alongside_hours=alongside / _US_PER_HOUR).with_columns(
+        required_speed_in_kn=_speed(
+            "distance_in_km", pl.col("overlap_end") - pl.col("gap_start"), tol, params
+        ),
+        required_speed_out_kn=_speed(
+            "distance_out_km", pl.col("gap_end") - pl.col("overlap_start"), tol, params
+        ),
     )
     required = pl.max_horizontal("required_speed_in_kn", "required_speed_out_kn")
     return framed.with_columns(required_speed_kn=required).filter(
-        pl.col("required_speed_kn") <= params.max_speed_kn
+        pl.col("alongside_hours") >= params.min_alongside_hours
     )
 
 
-def _required_speed(km: pl.Expr, hours: pl.Expr, tolerance_km: float) -> pl.Expr:
-    """Knots to cover ``km`` less the tolerance in ``hours``: 0 when nothing is left."""
-    left = (km - tolerance_km).clip(lower_bound=0.0)
-    return pl.when(left == 0.0).then(0.0).otherwise(left / KM_PER_NM / hours)
+def _travel_us(km: pl.Expr, tolerance_km: float, km_per_hour: float) -> pl.Expr:
+    """Microseconds to cover ``km`` less the tolerance at ``km_per_hour``."""
+    return ((km - tolerance_km).clip(lower_bound=0.0) / km_per_hour * _US_PER_HOUR).cast(pl.Int64)
 
 
-def _best_per_pair(found: pl.DataFrame) -> pl.DataFrame:
-    """One candidate per loiter and dark vessel: the one needing the least speed."""
+def _speed(km: str, span: pl.Expr, tolerance_km: float, params: RendezvousParams) -> pl.Expr:
+    """Knots B needed to cover ``km`` (less the tolerance) and still spend the minimum alongside."""
+    hours = span.dt.total_microseconds() / _US_PER_HOUR - params.min_alongside_hours
+    left = (pl.col(km) - tolerance_km).clip(lower_bound=0.0)
+    return pl.when(left == 0.0).then(0.0).otherwise(left / KM_PER_NM / hours.clip(1e-6))
+
+
+def _best_per_gap(found: pl.DataFrame) -> pl.DataFrame:
+    """One loiterer per dark gap: the longest possible time alongside, then least speed."""
     ordered = found.sort(
-        "required_speed_kn", "overlap_fraction", "gap_start", descending=[False, True, False]
+        "alongside_hours",
+        "required_speed_kn",
+        "overlap_fraction",
+        "start",
+        descending=[True, False, True, False],
     )
-    return ordered.unique(["loitering_event_id", "dark_mmsi"], keep="first", maintain_order=True)
+    counted = ordered.with_columns(
+        other_candidates=(pl.len().over("gap_event_id") - 1).cast(pl.Int64)
+    )
+    return counted.unique(["gap_event_id"], keep="first", maintain_order=True)
 
 
 def _events(
@@ -254,6 +300,7 @@ def _events(
 
 def _confidence(params: RendezvousParams) -> pl.Expr:
     slack = (1.0 - pl.col("required_speed_kn") / params.max_speed_kn).clip(0.0, 1.0)
+    slack = slack / (1 + pl.col("other_candidates"))
     overlap = pl.col("overlap_fraction").clip(0.0, 1.0)
     return (0.4 * overlap + 0.3 * slack + 0.3 * pl.col("gap_confidence")).round(4)
 
@@ -264,11 +311,10 @@ def _details(params: RendezvousParams) -> pl.Expr:
         "overlap_fraction",
         "loitering_hours",
         "gap_hours",
+        "alongside_hours",
         "distance_in_km",
-        "hours_in",
         "required_speed_in_kn",
         "distance_out_km",
-        "hours_out",
         "required_speed_out_kn",
         "gap_start_lat",
         "gap_start_lon",
@@ -289,5 +335,8 @@ def _details(params: RendezvousParams) -> pl.Expr:
         pl.col("loitering_event_id"),
         pl.col("gap_event_id"),
         pl.col("likely_intentional").alias("gap_likely_intentional"),
+        pl.col("alongside_from").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        pl.col("alongside_to").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        pl.col("other_candidates"),
     ]
     return pl.struct(fields).struct.json_encode()
