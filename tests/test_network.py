@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import polars as pl
+import typer
+from typer.testing import CliRunner
 
+from darkfleet._cli_assess import network as network_command
 from darkfleet.assess.network import exposure, meeting_graph, nearest_paths, to_graphml, to_json
 from darkfleet.detect._ids import event_id
+from darkfleet.errors import ConfigError
 from darkfleet.schema import EVENTS, MATCHES, polars_schema
+from darkfleet.store import Store
 
 T0 = datetime(2024, 3, 2, 10, tzinfo=UTC)
 A, B, C, D = 412000001, 413000002, 414000003, 415000004
@@ -151,3 +157,26 @@ def test_empty_events_give_an_empty_graph() -> None:
     graph = meeting_graph(events())
     assert graph.nodes.height == 0 and exposure(graph).height == 0
     assert ET.fromstring(to_graphml(graph)).tag.endswith("graphml")
+
+
+def test_cli_network_graphml_and_json(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    with Store(root, writable=True) as st:
+        st.replace_table("events", events(meet(A, B), meet(B, C, day=1)))
+        st.replace_table("matches", sanctioned(C))
+    app = typer.Typer()
+    app.command()(network_command)
+    out = tmp_path / "net.graphml"
+    result = CliRunner().invoke(app, ["--store", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    root_el = ET.parse(out).getroot()
+    assert len(root_el.findall("g:graph/g:node", NS)) == 3
+    lists = root_el.find("g:graph/g:data[@key='graph_list_dates']", NS)
+    assert lists is not None and lists.text == "OFAC SDN=2024-05-01"
+    result = CliRunner().invoke(app, ["--store", str(root), "--format", "json", "--hops", "1"])
+    data = json.loads(result.stdout)
+    assert "Not a legal finding" in data["graph"]["disclaimer"]
+    hops = {n["id"]: n["hops_to_sanctioned"] for n in data["nodes"]}
+    assert hops == {A: None, B: 1, C: 0}
+    bad = CliRunner().invoke(app, ["--store", str(root), "--format", "dot"])
+    assert isinstance(bad.exception, ConfigError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -13,13 +14,17 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from darkfleet._cli_assess import vessels as vessels_command
 from darkfleet.assess import assess_vessels, vessel_table
 from darkfleet.assess.network import exposure, meeting_graph
 from darkfleet.assess.risk import band, default_weights, load_weights, risk_scores
 from darkfleet.detect._ids import event_id
 from darkfleet.errors import ConfigError
-from darkfleet.schema import EVENTS, MATCHES, polars_schema
+from darkfleet.schema import EVENTS, MATCHES, STATIC, polars_schema
+from darkfleet.store import Store
 
 T0 = datetime(2024, 3, 2, 10, tzinfo=UTC)
 TANKER = 412000001  # China
@@ -305,3 +310,37 @@ def test_vessel_table_of_nothing() -> None:
     empty = pl.DataFrame({"mmsi": []}, schema={"mmsi": pl.Int64})
     scores = risk_scores(frame(), NO_MATCHES, identities=empty)
     assert vessel_table(empty, frame(), NO_MATCHES, scores).height == 0
+
+
+def test_cli_vessels_csv_and_json(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    static = pl.DataFrame(
+        {"mmsi": [TANKER, OTHER], "ts": [T0, T0], "name": ["OCEAN STAR", "KAIYO"]}
+    ).select(
+        pl.col(c).cast(t) if c in ("mmsi", "ts", "name") else pl.lit(None, t).alias(c)
+        for c, t in polars_schema(STATIC).items()
+    )
+    with Store(root, writable=True) as st:
+        st.replace_table("events", busy_events())
+        st.replace_table("matches", matches(match(TANKER, "imo")))
+        st.replace_table("static", static)
+    app = typer.Typer()
+    app.command()(vessels_command)
+    result = CliRunner().invoke(app, ["--store", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("# Not a legal finding")
+    assert lines[1] == "# sanctions lists: OFAC SDN 2024-05-01"
+    table = pl.read_csv(io.StringIO(result.stdout), comment_prefix="#")
+    tanker = score_of(table, TANKER)
+    assert tanker["name"] == "OCEAN STAR" and tanker["match_type"] == "imo"
+    assert tanker["risk_score"] == sum(points(r) for r in tanker["reasons"].split("; "))
+    out = tmp_path / "vessels.json"
+    weights = tmp_path / "w.toml"
+    weights.write_text("[matches]\nimo = 0\n")
+    args = ["--store", str(root), "--format", "json", "--out", str(out), "--weights", str(weights)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    data = json.loads(out.read_text())
+    assert data["list_dates"] == {"OFAC SDN": "2024-05-01"} and "disclaimer" in data
+    row = next(v for v in data["vessels"] if v["mmsi"] == TANKER)
+    assert row["risk_score"] == tanker["risk_score"] - 100

@@ -220,3 +220,30 @@ def test_params_validate() -> None:
         VolumeParams(densities_t_m3=(0.7, 0.845, 0.96))
     with pytest.raises(ConfigError, match="window_h"):
         VolumeParams(window_h=0.0)
+
+
+def test_both_vessels_with_evidence_give_the_smaller_estimate() -> None:
+    meet = event("encounter", 412000001, 445000001, T0, 4.0)
+    gain = event(
+        "draught_change",
+        445000001,
+        None,
+        T0 + timedelta(hours=2),
+        0.5,
+        draught_before_m=4.0,
+        draught_after_m=5.0,
+    )
+    loss = event(
+        "draught_change",
+        412000001,
+        None,
+        T0 + timedelta(hours=3),
+        0.5,
+        draught_before_m=11.0,
+        draught_after_m=8.0,
+    )
+    sizes = dims((445000001, 100.0, 16.0, 6.5, 80), (412000001, 180.0, 32.0, 11.5, 80))
+    row = transfer_volumes(frame(meet, gain, loss), sizes).row(0, named=True)
+    assert row["mid_t"] == pytest.approx(tonnes_per_cm(100.0, 16.0, 0.80) * 100)
+    assert row["evidence"][0].startswith("445000001 draught 4 → 5 m")
+    assert row["evidence"][1].startswith("not used (larger): 412000001 draught 11 → 8 m")

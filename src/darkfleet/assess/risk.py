@@ -116,7 +116,8 @@ class Contribution:
 
     @property
     def reason(self) -> str:
-        return f"{self.points:+d} {self.text}"
+        """``+N text``; "; " never occurs inside, since CSV output joins reasons with it."""
+        return f"{self.points:+d} {self.text}".replace("; ", ", ")
 
 
 def default_weights() -> RiskWeights:
@@ -299,8 +300,8 @@ def _match_text(row: Mapping[str, Any]) -> str:
     text = f"sanctions match by {row['match_type']} on {dated}: {row['entry_name']} "
     text += f"[{row['entry_id']}]"
     if row["programs"]:
-        text += f"; programs {row['programs']}"
-    return f"{text}; {row['explanation']}" if row["explanation"] else text
+        text += f", programs {row['programs']}"
+    return f"{text}: {row['explanation']}" if row["explanation"] else text
 
 
 def _exposure_points(exposure: pl.DataFrame | None, w: RiskWeights) -> Iterator[Contribution]:
