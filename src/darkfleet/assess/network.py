@@ -53,6 +53,12 @@ MEETING_KINDS = ("encounter", "dark_rendezvous")
 SANCTIONED_MATCH_TYPES = ("imo", "mmsi", "callsign", "name")
 IDENTITY_COLUMNS = ("imo", "name", "callsign", "flag", "ship_type")
 _GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+_NUMERIC_WHEN_EMPTY = {
+    "imo": "long",
+    "ship_type": "long",
+    "hops_to_sanctioned": "long",
+    "hops_to_dprk": "long",
+}
 _EXPOSURE_SCHEMA: dict[str, pl.DataType] = {
     "mmsi": pl.Int64(),
     "hops_to_sanctioned": pl.Int64(),
@@ -259,8 +265,10 @@ def _flat(record: Mapping[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
     return flat
 
 
-def _graphml_type(values: list[Any]) -> str:
+def _graphml_type(name: str, values: list[Any]) -> str:
     present = [v for v in values if v is not None]
+    if not present:
+        return _NUMERIC_WHEN_EMPTY.get(name, "string")
     if present and all(isinstance(v, bool) for v in present):
         return "boolean"
     if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
@@ -273,7 +281,7 @@ def _graphml_type(values: list[Any]) -> str:
 def _declare(root: ET.Element, domain: str, records: list[dict[str, Any]]) -> None:
     names = list(dict.fromkeys(k for r in records for k in r))
     for name in names:
-        kind = _graphml_type([r.get(name) for r in records])
+        kind = _graphml_type(name, [r.get(name) for r in records])
         ET.SubElement(
             root,
             "key",
