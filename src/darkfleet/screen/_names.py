@@ -15,14 +15,23 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["core_key", "core_key_expr", "name_expr", "name_key", "name_key_expr", "normalise_name"]
+__all__ = [
+    "core_expr",
+    "core_key",
+    "core_key_expr",
+    "name_expr",
+    "name_key",
+    "name_key_expr",
+    "normalise_name",
+]
 
 _PREFIX = r"^\s*(?:M\s*/\s*[VTS]|M\.\s*[VT]\.?|M[VT]\.?)\s+"
 _NUMBER_WORD = r"\bNO\b\.?\s*(\d)"
 _LEGAL_WORDS = (
     "CO", "COMPANY", "CORP", "CORPORATION", "LTD", "LIMITED", "LLC", "INC", "SA", "GMBH",
-    "JV", "PLC", "GROUP", "SHIPPING", "SHPG", "MARITIME", "MARINE", "NAVIGATION",
-    "TRADING", "MANAGEMENT", "HOLDINGS", "THE", "OF", "AND",
+    "JV", "PLC", "GROUP", "SHIPPING", "SHPG", "TRADING", "HOLDINGS", "THE", "OF", "AND",
+    "SARL", "SRL", "BV", "AG", "FZE", "FZCO", "FZC", "PTE", "LLP", "SAS", "SPA", "OOO", "JSC",
+    "OJSC", "PJSC", "ZAO", "OAO", "AO",
 )  # fmt: skip
 _LEGAL = r"\b(?:" + "|".join(_LEGAL_WORDS) + r")\b"
 
@@ -39,9 +48,15 @@ def name_key_expr(name: pl.Expr) -> pl.Expr:
     return name_expr(name).str.replace_all(" ", "", literal=True)
 
 
+def core_expr(name: pl.Expr) -> pl.Expr:
+    """An organisation's name without legal-form and trade words or digits, spaced."""
+    core = name_expr(name).str.replace_all(_LEGAL, "").str.replace_all(r"[0-9]", "")
+    return core.str.replace_all(r" +", " ").str.strip_chars()
+
+
 def core_key_expr(name: pl.Expr) -> pl.Expr:
     """Polars form of :func:`core_key`."""
-    return name_expr(name).str.replace_all(_LEGAL, "").str.replace_all(r"[ 0-9]", "")
+    return core_expr(name).str.replace_all(" ", "", literal=True)
 
 
 def _one(expr: pl.Expr, text: str) -> str:

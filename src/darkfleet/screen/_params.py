@@ -28,6 +28,8 @@ class ScreenParams:
     """Call signs shorter than this are not matched (too many collisions)."""
     min_entity_chars: int = 6
     """Organisation name cores shorter than this are not matched against vessel names."""
+    single_word_entity_chars: int = 10
+    """A one-word organisation core must be at least this long to be matched."""
     imo_score: float = 0.98
     mmsi_score: float = 0.9
     callsign_score: float = 0.75
@@ -40,11 +42,14 @@ class ScreenParams:
     entity_score: float = 0.5
     owner_factor: float = 0.8
     """An owner link scores this times the score of the vessel match it comes through."""
+    owner_min_score: float = 0.8
+    """A vessel match must score this much before its listed owner is looked up."""
 
     def __post_init__(self) -> None:
         if not 50 <= self.name_threshold <= 100:
             raise ConfigError(f"name_threshold {self.name_threshold}: must be within 50-100")
-        for name in ("exact_name_below", "min_callsign_chars", "min_entity_chars"):
+        counts = ("exact_name_below", "min_callsign_chars", "min_entity_chars")
+        for name in (*counts, "single_word_entity_chars"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} {getattr(self, name)}: must be at least 1")
         for field in fields(self):

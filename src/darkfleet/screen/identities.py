@@ -75,7 +75,7 @@ def identity_history(static: pl.DataFrame) -> pl.DataFrame:
     values = static.lazy().select(
         *keys,
         "ts",
-        name=pl.col("name").str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars(),
+        name=pl.col("name").str.to_uppercase().str.replace_all(r"[@\s]+", " ").str.strip_chars(),
         imo=pl.when(pl.col("imo") > 0).then(pl.col("imo")).cast(pl.String),
         callsign=callsign_expr(pl.col("callsign")),
         ship_type=pl.when(pl.col("ship_type") > 0).then(pl.col("ship_type")).cast(pl.String),

@@ -27,7 +27,7 @@ import polars as pl
 
 from darkfleet import schema
 from darkfleet.screen import _evidence as ev
-from darkfleet.screen._names import core_key_expr, name_key_expr
+from darkfleet.screen._names import core_expr, core_key_expr, name_key_expr
 from darkfleet.screen._params import ScreenParams
 
 __all__ = ["DISCLAIMER", "MATCH_TYPES", "ScreenParams", "screen"]
@@ -125,10 +125,23 @@ def _vessel_names(vessels: pl.DataFrame) -> pl.DataFrame:
 
 
 def _entity_cores(table: pl.DataFrame, params: ScreenParams) -> pl.DataFrame:
+    """Keys of organisation names and aliases: the whole name, and its core.
+
+    A one-word core ("DRAGON" of "DRAGON TRADING LIMITED") is kept only when it is
+    long enough to be distinctive ("CHONGCHONGANG").
+    """
     entities = table.filter(pl.col("kind") == "entity")
-    labels = _labels(entities).with_columns(key=core_key_expr(pl.col("label")))
-    labels = labels.filter(pl.col("key").str.len_chars() >= params.min_entity_chars)
-    return labels.select("_e", "key").unique()
+    labels = _labels(entities).with_columns(core=core_expr(pl.col("label")))
+    distinct = (pl.col("core").str.count_matches(" ") >= 1) | (
+        pl.col("core").str.len_chars() >= params.single_word_entity_chars
+    )
+    keys = pl.concat(
+        [
+            labels.filter(distinct).select("_e", key=pl.col("core").str.replace_all(" ", "")),
+            labels.select("_e", key=name_key_expr(pl.col("label"))),
+        ]
+    )
+    return keys.filter(pl.col("key").str.len_chars() >= params.min_entity_chars).unique()
 
 
 def _owner_evidence(
@@ -136,15 +149,26 @@ def _owner_evidence(
 ) -> pl.DataFrame:
     """Listed owners of matched list vessels that are themselves listed organisations.
 
-    Near-miss IMO matches are too weak to pass on to an owner.
+    Only vessel matches scoring at least ``params.owner_min_score`` pass on to an owner
+    (a bare name match does not; a name with an agreeing flag does); near-miss IMOs never.
     """
-    strong = vessel.filter(pl.col("match_type") != "near_imo")
+    strong = vessel.filter(
+        (pl.col("match_type") != "near_imo") & (pl.col("score") >= params.owner_min_score)
+    )
     best = strong.sort("score", descending=True).unique(["mmsi", "_e"], keep="first")
     owned = best.join(table.select("_e", "owner", parent="ref"), on="_e").drop_nulls("owner")
     owned = owned.with_columns(owner=pl.col("owner").str.split("; ")).explode("owner")
-    owned = owned.with_columns(key=core_key_expr(pl.col("owner")), parent_e="_e").drop("_e")
-    cores = _entity_cores(table, params)
-    hits = owned.join(cores, on="key").filter(pl.col("_e") != pl.col("parent_e"))
+    owned = owned.with_columns(parent_e="_e").drop("_e")
+    keys = pl.concat(
+        [
+            owned.with_columns(key=core_key_expr(pl.col("owner"))),
+            owned.with_columns(key=name_key_expr(pl.col("owner"))),
+        ]
+    )
+    hits = keys.join(_entity_cores(table, params), on="key").filter(
+        pl.col("_e") != pl.col("parent_e")
+    )
+    hits = hits.unique(["mmsi", "parent_e", "_e"])
     lead = pl.format(
         "Owner '{}' of {}, which this vessel matches by {}, is", "owner", "parent", "match_type"
     )
@@ -159,7 +183,7 @@ def _combine(evidence: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
     sentences = (
         evidence.join(table, on="_e")
         .with_columns(sentence=pl.format("{} {}{}.", "lead", "ref", "tail"), _rank=rank)
-        .sort("_rank", pl.col("score"), descending=[False, True])
+        .sort("_rank", "score", "sentence", descending=[False, True, False])
         .unique(["mmsi", "_e", "match_type"], keep="first", maintain_order=True)
     )
     combined = sentences.group_by("mmsi", "_e", maintain_order=True).agg(
