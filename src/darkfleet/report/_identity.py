@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from darkfleet import schema
 from darkfleet.mid import flag_of, flags, imo_is_valid, ship_type_text
 
 __all__ = ["IDENTITY_COLUMNS", "identity_history", "vessel_summaries"]
@@ -55,8 +54,10 @@ def _describe(row: dict[str, Any]) -> dict[str, Any]:
 def vessel_summaries(static: pl.LazyFrame, events: pl.DataFrame) -> pl.DataFrame:
     """One row per vessel seen in static reports or events: latest identity, event counts."""
     last = [pl.col(c).drop_nulls().last().alias(c) for c in (*IDENTITY_COLUMNS, "length_m")]
-    ident = static.sort("ts").group_by("mmsi").agg(
-        *last, pl.col("name").drop_nulls().n_unique().alias("names")
+    ident = (
+        static.sort("ts")
+        .group_by("mmsi")
+        .agg(*last, pl.col("name").drop_nulls().n_unique().alias("names"))
     )
     involved = pl.concat(
         [

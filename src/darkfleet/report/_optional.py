@@ -18,8 +18,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import polars as pl
-
 from darkfleet.report._view import StoreView
 
 __all__ = ["DISCLAIMER", "matches_by_vessel", "risk_by_vessel", "volumes_by_event"]
@@ -91,7 +89,7 @@ def _guarded(build: Callable[[], dict[Any, Any] | None]) -> Callable[[], dict[An
     def run() -> dict[Any, Any] | None:
         try:
             return build()
-        except Exception:  # noqa: BLE001 - any failure of an optional stage means "unknown"
+        except Exception:  # any failure of an optional stage means "unknown"
             log.warning("optional assessment failed; pages will say 'not assessed'", exc_info=True)
             return None
 

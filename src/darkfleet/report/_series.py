@@ -10,6 +10,7 @@ to plot), so the report's script files and the web API carry exactly the same sh
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -61,9 +62,9 @@ def distance_series(a: pl.DataFrame, b: pl.DataFrame) -> dict[str, list[Any]]:
     a, b = _fixes(a), _fixes(b)
     if a.height == 0 or b.height == 0:
         return {"t": [], "km": []}
-    start = max(a["ts"].min(), b["ts"].min())  # type: ignore[type-var]
-    end = min(a["ts"].max(), b["ts"].max())  # type: ignore[type-var]
-    if start is None or end is None or start > end:
+    start: datetime = max(a["ts"][0], b["ts"][0])  # both sorted by time
+    end: datetime = min(a["ts"][-1], b["ts"][-1])
+    if start > end:
         return {"t": [], "km": []}
     grid = pl.DataFrame({"ts": pl.datetime_range(start, end, _GRID, eager=True)})
     grid = grid.with_columns(pl.col("ts").dt.cast_time_unit("us"))

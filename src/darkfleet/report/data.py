@@ -26,6 +26,7 @@ import polars as pl
 
 from darkfleet import __version__, schema
 from darkfleet.export import KIND_COLOURS
+from darkfleet.mid import ship_type_text
 from darkfleet.report._identity import ISO, identity_history, vessel_summaries
 from darkfleet.report._optional import (
     DISCLAIMER,
@@ -124,6 +125,7 @@ def _with_screening(view: StoreView, rows: list[dict[str, Any]]) -> list[dict[st
     for row in rows:
         row["matches"] = None if matches is None else len(matches.get(row["mmsi"], []))
         row["risk_score"] = None if risk is None else risk.get(row["mmsi"], {}).get("score")
+        row["ship_type_text"] = ship_type_text(row["ship_type"])
     return rows
 
 

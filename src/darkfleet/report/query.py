@@ -42,7 +42,9 @@ def parse_time(value: str | None, name: str = "since") -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ConfigError(f"{name} {value!r}: not an ISO 8601 time (e.g. 2024-03-01T00:00Z)") from None
+        raise ConfigError(
+            f"{name} {value!r}: not an ISO 8601 time (e.g. 2024-03-01T00:00Z)"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -128,9 +130,11 @@ def _land() -> list[tuple[BBox, dict[str, Any]]]:
 
 def _feature_bbox(feature: dict[str, Any]) -> BBox:
     geometry = feature["geometry"]
-    rings = geometry["coordinates"] if geometry["type"] == "Polygon" else [
-        ring for polygon in geometry["coordinates"] for ring in polygon
-    ]
+    rings = (
+        geometry["coordinates"]
+        if geometry["type"] == "Polygon"
+        else [ring for polygon in geometry["coordinates"] for ring in polygon]
+    )
     lons = [p[0] for ring in rings for p in ring]
     lats = [p[1] for ring in rings for p in ring]
     return (min(lons), min(lats), max(lons), max(lats))

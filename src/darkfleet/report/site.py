@@ -108,7 +108,9 @@ def _describe(where: EventFilter) -> str:
 
 def _event_page(view: StoreView, out: Path, item: dict[str, Any], meta: dict[str, Any]) -> None:
     event_id = item["event_id"]
-    _write_js(out / "data" / "events" / f"{event_id}.js", f"event:{event_id}", case_data(view, event_id))
+    _write_js(
+        out / "data" / "events" / f"{event_id}.js", f"event:{event_id}", case_data(view, event_id)
+    )
     title = f"{item['kind'].replace('_', ' ')} {event_id} — darkfleet case file"
     spec = PageSpec(
         title=title,

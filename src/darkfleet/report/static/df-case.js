@@ -152,7 +152,7 @@
     DF.fill(main,
       h("div.df-title-row", {}, h("h1", {}, (v.name || "Unnamed vessel") + " · MMSI " + v.mmsi),
         h("span.df-badge", {}, "flag " + (v.flag || "unknown"))),
-      V.card("Identity", V.facts([["IMO", v.imo || "—"], ["Call sign", v.callsign || "—"], ["Ship type", v.ship_type === null ? "—" : String(v.ship_type)],
+      V.card("Identity", V.facts([["IMO", v.imo || "—"], ["Call sign", v.callsign || "—"], ["Ship type", v.ship_type_text || (v.ship_type === null ? "—" : String(v.ship_type))],
         ["Length", v.length_m ? DF.num(v.length_m, 0) + " m" : "—"], ["Names used", String(v.names)],
         ["Events", String(v.events)], ["Sanctions matches", v.matches === null ? "not screened" : String(v.matches)],
         ["Risk score", v.risk_score === null || v.risk_score === undefined ? "not assessed" : DF.num(v.risk_score, 1)]])),

@@ -33,7 +33,7 @@
 
   DF.disclaimer = function (text) {
     return h("div.df-disclaimer", { role: "note" }, h("strong", {}, "Not a legal finding. "),
-      String(text || "").replace(/^Not a legal finding:\s*/, ""));
+      String(text || "").replace(/^Not a legal finding:\s*(.)/, function (m, c) { return c.toUpperCase(); }));
   };
 
   /* ---------- events table (sortable) ---------- */
