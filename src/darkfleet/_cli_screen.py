@@ -40,7 +40,10 @@ def screen(store: StoreOpt = None, lists: ListOpt = None, as_json: JsonOpt = Fal
     if as_json:
         print_json({"lists": infos, "matches": matches.to_dicts(), "disclaimer": sc.DISCLAIMER})
         return
-    out.print(table(f"{matches.height:,} matches", _COLUMNS, _rows(matches, names)))
+    grid = table(f"{matches.height:,} matches", _COLUMNS, _rows(matches, names))
+    for column in grid.columns:
+        column.justify = "right" if column.header == "score" else "left"
+    out.print(grid)
     for info in infos:
         out.print(f"{info['name']}: list of {info['date']}, {info['entries']:,} entries")
     out.print(sc.DISCLAIMER)

@@ -24,7 +24,7 @@ from darkfleet.screen.lists import (
     load_list,
     load_lists,
 )
-from darkfleet.screen.match import DISCLAIMER, MATCH_TYPES, ScreenParams, screen
+from darkfleet.screen.match import DISCLAIMER, ScreenParams, screen
 
 __all__ = [
     "BUNDLED_DIR",
@@ -34,7 +34,6 @@ __all__ = [
     "IDENTITIES",
     "KINDS",
     "ListInfo",
-    "MATCH_TYPES",
     "ScreenParams",
     "bundled_lists",
     "detect_format",

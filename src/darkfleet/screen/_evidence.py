@@ -137,31 +137,54 @@ def name_evidence(
 
     Numbers in the names must agree ("NAM SAN 8" is not "NAM SAN 6"); keys shorter than
     ``params.exact_name_below`` must be equal. A flag agreeing with the AIS flag (MID)
-    adds ``params.flag_bonus``.
+    adds ``params.flag_bonus``; a valid AIS IMO that differs from the listed IMO
+    multiplies the score by ``params.imo_conflict_factor`` (another ship of that name).
     """
     ais = _values(history, "name").with_columns(key=name_key_expr(pl.col("value")))
     ais = ais.filter(pl.col("key").str.len_chars() >= 3)
     pairs = similar_pairs(ais["key"], names["key"], params.name_threshold)
+    vessels = identities.filter(pl.col("imo_valid") | pl.col("imo").is_null())
     hits = (
         ais.join(pairs, left_on="key", right_on="left")
         .join(names, left_on="right", right_on="key")
-        .join(identities.select("mmsi", ais_flag="flag"), on="mmsi", how="left")
+        .join(vessels.select("mmsi", ais_flag="flag", ais_imo="imo"), on="mmsi", how="left")
         .filter(_digits(pl.col("key")) == _digits(pl.col("right")))
         .filter(
             (pl.col("similarity") == 100)
             | (pl.col("key").str.len_chars() >= params.exact_name_below)
         )
     )
-    agree = (pl.col("ais_flag") == pl.col("flag")).fill_null(False)
-    bonus = pl.when(agree).then(params.flag_bonus).otherwise(0.0)
-    score = params.name_score * pl.col("similarity") / 100 + bonus
-    flag_note = pl.when(agree).then(pl.format(", flag {} agrees", "flag")).otherwise(pl.lit(""))
+    return _out(hits, "name", _name_score(params), _name_lead(), _name_tail())
+
+
+def _name_score(params: ScreenParams) -> pl.Expr:
+    bonus = pl.when(_flag_agrees()).then(params.flag_bonus).otherwise(0.0)
+    factor = pl.when(_imo_conflicts()).then(params.imo_conflict_factor).otherwise(1.0)
+    return pl.min_horizontal(params.name_score * pl.col("similarity") / 100 + bonus, 1.0) * factor
+
+
+def _flag_agrees() -> pl.Expr:
+    return (pl.col("ais_flag") == pl.col("flag")).fill_null(False)
+
+
+def _imo_conflicts() -> pl.Expr:
+    return (pl.col("ais_imo") != pl.col("imo")).fill_null(False)
+
+
+def _name_lead() -> pl.Expr:
     alias = pl.when(pl.col("is_alias")).then(pl.format("the alias or former name '{}'", "label"))
-    lead = pl.format(
+    return pl.format(
         "AIS name '{}' ({}) resembles {} of", "value", "seen", alias.otherwise(pl.lit("the name"))
     )
-    tail = pl.format(" (similarity {}%{})", "similarity", flag_note)
-    return _out(hits, "name", pl.min_horizontal(score, 1.0), lead, tail)
+
+
+def _name_tail() -> pl.Expr:
+    flag = pl.when(_flag_agrees()).then(pl.format(", flag {} agrees", "flag"))
+    imo = pl.when(_imo_conflicts()).then(
+        pl.format(", but its IMO {} differs from the listed IMO {}", "ais_imo", "imo")
+    )
+    notes = pl.concat_str(flag.otherwise(pl.lit("")), imo.otherwise(pl.lit("")))
+    return pl.format(" (similarity {}%{})", "similarity", notes)
 
 
 def entity_evidence(

@@ -37,8 +37,11 @@ class ScreenParams:
     """Score of a name match at similarity 100 (scaled by similarity)."""
     flag_bonus: float = 0.15
     """Added to a name match when the listed flag equals the AIS flag (from the MID)."""
+    imo_conflict_factor: float = 0.4
+    """Multiplies a name match when the vessel's (valid) IMO differs from the listed one."""
     near_imo_invalid_score: float = 0.55
-    near_imo_valid_score: float = 0.3
+    near_imo_valid_score: float = 0.2
+    """A valid IMO one digit off a listed one is usually another real ship: a weak lead."""
     entity_score: float = 0.5
     owner_factor: float = 0.8
     """An owner link scores this times the score of the vessel match it comes through."""

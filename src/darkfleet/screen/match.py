@@ -114,8 +114,9 @@ def _prepare_history(history: pl.DataFrame) -> pl.DataFrame:
 
 def _labels(table: pl.DataFrame) -> pl.DataFrame:
     """One row per entry and name or alias, with what kind of label it is."""
-    names = table.select("_e", "flag", label="name", is_alias=pl.lit(False))
-    aliases = table.select("_e", "flag", label="aliases", is_alias=pl.lit(True)).explode("label")
+    names = table.select("_e", "flag", "imo", label="name", is_alias=pl.lit(False))
+    aliases = table.select("_e", "flag", "imo", label="aliases", is_alias=pl.lit(True))
+    aliases = aliases.explode("label")
     return pl.concat([names, aliases]).drop_nulls("label")
 
 
