@@ -276,3 +276,14 @@ def test_screen_command_bad_list_raises_list_error(tmp_path: Path) -> None:
     done = invoke("--store", tmp_path / "store", "--list", LISTS / "watchlist-bad-imo.csv")
     assert isinstance(done.exception, ListError)
     assert not (tmp_path / "store" / "matches").exists()
+
+
+def test_name_contradicted_by_another_valid_imo_scores_less(entries: pl.DataFrame) -> None:
+    reports = static(
+        {"mmsi": 445000014, "name": "CHONMASAN"},
+        {"mmsi": 445000015, "name": "CHONMASAN", "imo": 9074729},
+    )
+    matches = run(reports, entries)
+    plain, other = of(matches, 445000014)["23729"], of(matches, 445000015)["23729"]
+    assert other["score"] == pytest.approx(plain["score"] * 0.4, abs=1e-3)
+    assert "but its IMO 9074729 differs from the listed IMO 8660313" in other["explanation"]
