@@ -55,6 +55,10 @@ _CSP = (
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="Rows to skip.")]
+Credentials = Annotated[
+    HTTPAuthorizationCredentials | None,
+    Depends(HTTPBearer(auto_error=False, description="Needed when serve was given --token.")),
+]
 Mmsi = Annotated[int, PathParam(ge=0, le=MAX_MMSI, description="The vessel's MMSI.")]
 
 
@@ -95,11 +99,7 @@ def create_app(store_dir: Path | str, token: str | None = None) -> FastAPI:
 
 
 def _auth(token: str | None) -> Any:
-    bearer = HTTPBearer(auto_error=False, description="Needed when serve was given --token.")
-
-    def check(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
+    def check(credentials: Credentials) -> None:
         if token is None:
             return
         given = credentials.credentials if credentials else ""
