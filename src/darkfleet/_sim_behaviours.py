@@ -111,10 +111,13 @@ def dark_sts(ctx: Context, visible: Vessel, dark: Vessel) -> tuple[list[Itinerar
     anchorage, as a gap's definition requires; a plan that misses that is redrawn.
     """
     for _ in range(20):
-        its, rows = _dark_sts_once(ctx, visible, dark)
+        try:
+            its, rows = _dark_sts_once(ctx, visible, dark)
+        except ValueError:  # the drift ended where no sea lane leads: draw again
+            continue
         if all(_clear_of_ports(_position_at(its[1], t)) for t in its[1].silent[0]):
             return its, rows
-    return its, rows
+    return _dark_sts_once(ctx, visible, dark)
 
 
 def _dark_sts_once(

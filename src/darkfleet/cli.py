@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from darkfleet import __version__, _cli_detect
+from darkfleet import __version__, _cli_assess, _cli_detect, _cli_report, _cli_screen
 from darkfleet._cli_common import (
     JsonOpt,
     StoreOpt,
@@ -135,6 +135,12 @@ app.command()(_cli_detect.detect)
 app.command()(_cli_detect.events)
 app.command()(_cli_detect.simulate)
 app.command()(_cli_detect.evaluate)
+app.command()(_cli_screen.screen)
+app.command()(_cli_assess.vessels)
+app.command()(_cli_assess.cap)
+app.command()(_cli_assess.network)
+app.command()(_cli_report.report)
+app.command()(_cli_report.serve)
 
 
 @app.command()

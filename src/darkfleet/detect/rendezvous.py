@@ -22,9 +22,9 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
    2 kn drifts a few km in hours). ``details`` carry the window and the speeds B needed.
 3. **Explained loitering is skipped**: a loiter that overlaps a visible encounter of
    A with a third vessel (when encounter events are given) already has its partner.
-4. **One event per gap**: a dark vessel that could have met several loiterers is
-   paired with the one offering the longest window (then the lowest speeds);
-   ``details.other_candidates`` counts the rest. ``mmsi`` is the smaller MMSI and
+4. **One to one**: each dark gap and each loitering take part in at most one
+   rendezvous, paired greedily by the longest window (then the lowest speeds);
+   ``details.other_candidates`` counts the loiterers a gap could also have met. ``mmsi`` is the smaller MMSI and
    ``other_mmsi`` the larger (``details`` says which one loitered and which one went
    dark); ``start``/``end`` are A's loitering time and ``lat``/``lon`` its loiter
    position.
@@ -261,18 +261,29 @@ def _speed(km: str, span: pl.Expr, tolerance_km: float, params: RendezvousParams
 
 
 def _best_per_gap(found: pl.DataFrame) -> pl.DataFrame:
-    """One loiterer per dark gap: the longest possible time alongside, then least speed."""
+    """Pair dark gaps with loiterers one to one, most plausible first.
+
+    Candidates are ranked by the longest possible time alongside, then the least speed
+    needed; taking them greedily in that order, a gap or a loiter already paired is
+    not paired again. ``other_candidates`` counts the pairings each gap gave up.
+    """
     ordered = found.sort(
         "alongside_hours",
         "required_speed_kn",
         "overlap_fraction",
         "start",
         descending=[True, False, True, False],
-    )
-    counted = ordered.with_columns(
-        other_candidates=(pl.len().over("gap_event_id") - 1).cast(pl.Int64)
-    )
-    return counted.unique(["gap_event_id"], keep="first", maintain_order=True)
+    ).with_columns(other_candidates=(pl.len().over("gap_event_id") - 1).cast(pl.Int64))
+    used_gaps: set[str] = set()
+    used_loiters: set[str] = set()
+    keep: list[int] = []
+    pairs = zip(ordered["gap_event_id"], ordered["loitering_event_id"], strict=True)
+    for i, (gap, loiter) in enumerate(pairs):
+        if gap not in used_gaps and loiter not in used_loiters:
+            used_gaps.add(gap)
+            used_loiters.add(loiter)
+            keep.append(i)
+    return ordered[keep]
 
 
 def _events(
