@@ -24,8 +24,8 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
    A with a third vessel (when encounter events are given) already has its partner.
 4. **One to one**: each dark gap and each loitering take part in at most one
    rendezvous, paired greedily by the longest window (then the lowest speeds);
-   ``details.other_candidates`` counts the loiterers a gap could also have met. ``mmsi`` is the smaller MMSI and
-   ``other_mmsi`` the larger (``details`` says which one loitered and which one went
+   ``details.other_candidates`` counts the loiterers a gap could also have met.
+   ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger (``details`` says which one loitered and which one went
    dark); ``start``/``end`` are A's loitering time and ``lat``/``lon`` its loiter
    position.
 
