@@ -63,6 +63,7 @@ def page(spec: PageSpec) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{escape(spec.title)}</title>{styles}</head>"
         f"<body {body_attrs}>{_header(spec)}"
         f'<main id="app"><noscript>{spec.noscript}</noscript></main>'
