@@ -25,9 +25,9 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
 4. **One to one**: each dark gap and each loitering take part in at most one
    rendezvous, paired greedily by the longest window (then the lowest speeds);
    ``details.other_candidates`` counts the loiterers a gap could also have met.
-   ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger (``details`` says which one loitered and which one went
-   dark); ``start``/``end`` are A's loitering time and ``lat``/``lon`` its loiter
-   position.
+   ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger (``details`` says which
+   one loitered and which one went dark); ``start``/``end`` are A's loitering time and
+   ``lat``/``lon`` its loiter position.
 
 ``confidence`` = 0.4 x overlap fraction + 0.3 x speed slack (one minus the higher
 required speed over ``max_speed_kn``) + 0.3 x the gap's own confidence (which carries
