@@ -160,6 +160,17 @@ def _one_match(mmsi: int) -> pl.DataFrame:
     return pl.DataFrame([row], schema=schema.polars_schema(schema.MATCHES))
 
 
+def test_risk_reasons_when_assess_exists(store_path: Path, events: pl.DataFrame) -> None:
+    pytest.importorskip("darkfleet.assess")
+    event_id = events.filter(pl.col("kind") == "encounter")["event_id"][0]
+    case = case_data(StoreView(store_path), event_id)
+    assert case is not None and case["assessed"] is True
+    for vessel in case["vessels"]:
+        risk = vessel["risk"]
+        assert risk["score"] == sum(int(r.split()[0]) for r in risk["reasons"])
+        assert any(event_id[:8] in r for r in risk["reasons"])
+
+
 def test_vessel_page_data(store_path: Path, events: pl.DataFrame) -> None:
     mmsi = int(events["mmsi"][0])
     page = vessel_data(StoreView(store_path), mmsi)

@@ -24,11 +24,20 @@ __all__ = ["DISCLAIMER", "matches_by_vessel", "risk_by_vessel", "volumes_by_even
 
 log = logging.getLogger(__name__)
 
-DISCLAIMER = (
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+_FALLBACK_DISCLAIMER = (
     "Not a legal finding: indicators and estimates derived from AIS data and sanctions "
     "lists, for an analyst to verify; they do not establish that any vessel, person or "
     "state violated sanctions."
 )
+DISCLAIMER: str = getattr(_module("darkfleet.assess"), "DISCLAIMER", _FALLBACK_DISCLAIMER)
 
 
 def matches_by_vessel(view: StoreView) -> dict[int, list[dict[str, Any]]] | None:
@@ -62,25 +71,29 @@ def volumes_by_event(view: StoreView) -> dict[str, dict[str, Any]] | None:
 
 
 def risk_by_vessel(view: StoreView) -> dict[int, dict[str, Any]] | None:
-    """Risk score and reasons per MMSI from :mod:`darkfleet.assess`; None when unavailable."""
-    risk = _module("darkfleet.assess.risk")
-    scorer = getattr(risk, "vessel_risk", None) if risk is not None else None
-    if scorer is None:
+    """Risk score, band and reasons per MMSI (as ``darkfleet vessels`` scores them, from
+    events, matches and network exposure); None when :mod:`darkfleet.assess` is missing."""
+    assess = _module("darkfleet.assess")
+    if assess is None or not hasattr(assess, "risk_scores"):
         return None
 
     def build() -> dict[int, dict[str, Any]] | None:
-        matches = view.table("matches") if view.has_table("matches") else None
-        frame = scorer(view.table("events"), matches)
-        return {row["mmsi"]: _jsonable(row) for row in frame.iter_rows(named=True)}
+        events, matches = view.table("events"), view.table("matches")
+        exposed = assess.exposure(assess.meeting_graph(events, None, matches), matches)
+        frame = assess.risk_scores(events, matches, exposed, None, None, _places())
+        return {row["mmsi"]: _risk_row(row) for row in frame.iter_rows(named=True)}
 
     return view.cached("risk", ["events", "matches"], _guarded(build))
 
 
-def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+def _risk_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {"score": row["risk_score"], "band": row["risk_band"], "reasons": row["reasons"]}
+
+
+def _places() -> Any:
+    """The bundled ports, so DPRK port visits count as in ``darkfleet vessels``."""
+    places = _module("darkfleet.places")
+    return places.Places.bundled() if places is not None else None
 
 
 def _guarded(build: Callable[[], dict[Any, Any] | None]) -> Callable[[], dict[Any, Any] | None]:

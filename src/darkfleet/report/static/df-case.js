@@ -41,10 +41,11 @@
 
   function riskBlock(risk, assessed) {
     if (!assessed) return h("p.df-note.df-not-assessed", {}, "Not assessed yet: risk scores appear here once 'darkfleet.assess' has run.");
-    if (!risk) return h("p", {}, "No risk indicators for this vessel.");
+    if (!risk || !risk.score) return h("p", {}, "No risk indicators for this vessel.");
     var reasons = risk.reasons || [];
     if (typeof reasons === "string") { try { reasons = JSON.parse(reasons); } catch (e) { reasons = [reasons]; } }
-    return h("div", {}, h("p", {}, "Risk score ", h("strong", {}, DF.num(risk.score, 1))),
+    return h("div", {}, h("p", {}, "Risk score ", h("strong", {}, DF.num(risk.score, 1)),
+      risk.band ? h("span.df-badge.df-band-" + risk.band, { style: { marginLeft: "8px" } }, risk.band) : null),
       h("ul", {}, reasons.map(function (r) { return h("li", {}, typeof r === "string" ? r : JSON.stringify(r)); })));
   }
 
@@ -119,7 +120,8 @@
         d.distance_from_port_km !== undefined ? ["From nearest port", DF.num(d.distance_from_port_km, 1) + " km"] : null,
         d.distance_from_shore_km !== undefined ? ["From shore", DF.num(d.distance_from_shore_km, 1) + " km"] : null])),
       DF.disclaimer(c.disclaimer),
-      h("div.df-two", {}, V.card("Tracks ±12 h", mapEl), V.card("Timelines", chartsFor(c.vessels, span, band, c.distance))),
+      V.card("Tracks ±12 h", mapEl),
+      V.card("Timelines", h("div.df-charts", {}, chartsFor(c.vessels, span, band, c.distance))),
       c.vessels.map(function (v, i) {
         return V.card("Vessel " + (i + 1) + ": " + name(v) + " (" + v.mmsi + ")",
           h("h3", {}, "Identity history"), identityTable(v.identity),
@@ -157,7 +159,8 @@
         ["Events", String(v.events)], ["Sanctions matches", v.matches === null ? "not screened" : String(v.matches)],
         ["Risk score", v.risk_score === null || v.risk_score === undefined ? "not assessed" : DF.num(v.risk_score, 1)]])),
       DF.disclaimer(p.disclaimer),
-      h("div.df-two", {}, V.card("Track", mapEl), V.card("Timelines", chartsFor([self], span, null, null))),
+      V.card("Track", mapEl),
+      V.card("Timelines", h("div.df-charts", {}, chartsFor([self], span, null, null))),
       V.card("Events", tbl.el),
       V.card("Identity history", identityTable(p.identity)),
       h("div.df-two", {}, V.card("Sanctions matches", matchesBlock(p.matches, p.screened)), V.card("Risk", riskBlock(p.risk, p.assessed))));

@@ -42,17 +42,20 @@
   }
 
   function pathOf(s, x, y, span) {
-    var d = "", last = null;
+    var d = "", last = null, carry = null;
     for (var i = 0; i < s.t.length; i++) {
       var t = s.t[i], v = s.v[i];
+      if (s.step && t < span[0] && v !== null) { carry = v; continue; } /* reported before the window */
       if (v === null || t < span[0] || t > span[1]) { last = null; continue; }
+      if (carry !== null && last === null) { d += "M" + x(span[0]).toFixed(1) + "," + y(carry).toFixed(1); last = { t: span[0] }; carry = null; }
       var px = x(t).toFixed(1), py = y(v).toFixed(1);
       if (last === null || (!s.step && t - last.t > GAP_S)) d += "M" + px + "," + py;
       else if (s.step) d += "H" + px + "V" + py;
       else d += "L" + px + "," + py;
       last = { t: t };
     }
-    if (s.step && last !== null) d += "H" + x(span[1]).toFixed(1);
+    if (s.step && carry !== null && last === null) d += "M" + x(span[0]).toFixed(1) + "," + y(carry).toFixed(1) + "H" + x(span[1]).toFixed(1);
+    else if (s.step && last !== null) d += "H" + x(span[1]).toFixed(1);
     return d;
   }
 
