@@ -22,7 +22,7 @@ from darkfleet._cli_common import out as console
 from darkfleet.errors import ConfigError
 from darkfleet.store import Store
 
-__all__ = ["cap", "network", "vessels"]
+__all__ = ["cap", "network", "print_ledger", "vessels"]
 
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")]
 _VESSEL_FORMATS = ("csv", "json")
@@ -89,7 +89,7 @@ def cap(
     if as_json:
         print_json(ledger.as_dict())
         return
-    _print_ledger(ledger.as_dict(), year)
+    print_ledger(ledger.as_dict(), year)
 
 
 def network(
@@ -175,7 +175,7 @@ def _vessels_json(frame: pl.DataFrame, header: dict[str, Any]) -> str:
     return json.dumps(body, indent=2, default=str) + "\n"
 
 
-def _print_ledger(ledger: dict[str, Any], year: int) -> None:
+def print_ledger(ledger: dict[str, Any], year: int) -> None:
     rows = [
         [
             m["month"],

@@ -160,7 +160,35 @@ def demo(
     out.print(table("Events detected", ["kind", "events"], rows))
     if result.accuracy is not None:
         out.print(_accuracy_table(result.accuracy))
-    out.print(f"Store: {result.store}   (darkfleet info --store {result.store})")
+    if result.vessels is not None:
+        _print_risk(result.vessels)
+    if result.ledger:
+        from darkfleet.demo import DEMO_SCENARIO
+
+        _cli_assess.print_ledger(result.ledger, DEMO_SCENARIO.start.year)
+    out.print(f"\nStore:  {result.store}")
+    if result.report is not None:
+        out.print(f"Report: {result.report.resolve()}   (open it in any browser, offline)")
+    out.print(f"Serve:  darkfleet serve --store {result.store}")
+
+
+def _clip(text: str, width: int = 100) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_risk(vessels: Any, top: int = 8) -> None:
+    ranked = vessels.sort("risk_score", descending=True).head(top)
+    rows = [
+        [
+            f"{r['mmsi']} {r['name'] or ''}".strip(),
+            r["flag"] or "",
+            r["risk_score"],
+            r["risk_band"],
+            "\n".join(r["reasons"][:6]),
+        ]
+        for r in ranked.iter_rows(named=True)
+    ]
+    out.print(table("Highest-risk vessels", ["vessel", "flag", "score", "band", "reasons"], rows))
 
 
 def _accuracy_table(scores: Any) -> Any:

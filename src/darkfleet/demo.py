@@ -4,8 +4,10 @@
    periods, identity changes) with its ground truth;
 2. ingest it, as tag-blocked NMEA, together with the bundled real AIS samples;
 3. detect every event kind and score the events against the ground truth;
-
-and each later stage of the data path adds its step here.
+4. screen every vessel against the bundled OFAC and UN snapshots plus a small
+   watchlist (four simulated tankers carry the identities of real listed vessels);
+5. score each vessel's risk and draw up the refined-petroleum cap ledger of the year;
+6. write the offline HTML report.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from darkfleet.store import Store
 __all__ = ["DEMO_SCENARIO", "DemoResult", "run_demo", "sample_files"]
 
 Say = Callable[[str], None]
-DEMO_SCENARIO = ScenarioParams(seed=7, vessels=80, days=5.0, region="yellow-sea")
+DEMO_SCENARIO = ScenarioParams(seed=7, vessels=80, days=5.0, region="yellow-sea", listed=4)
 
 
 @dataclass
@@ -42,6 +44,10 @@ class DemoResult:
     info: dict[str, Any] = field(default_factory=dict)
     detect: dict[str, Any] = field(default_factory=dict)
     accuracy: pl.DataFrame | None = None
+    matches: pl.DataFrame | None = None
+    vessels: pl.DataFrame | None = None
+    ledger: dict[str, Any] = field(default_factory=dict)
+    report: Path | None = None
 
 
 def sample_files() -> list[Path]:
@@ -67,4 +73,55 @@ def run_demo(out: Path, say: Say = print) -> DemoResult:
         result.detect = detect_store(store, DetectParams(), DetectParams.kinds())
     events = Store(result.store).read("events")
     result.accuracy = score(events, read_truth(files["truth"]))
+    say("Screening vessels against OFAC SDN 2024-05-03, UN 2020-11-24 and a watchlist")
+    result.matches = _screen(result.store)
+    say("Scoring risk and drawing up the cap ledger")
+    result.vessels, result.ledger = _assess(result.store, p.start.year)
+    say("Writing the offline HTML report")
+    result.report = _report(result.store, out / "report")
     return result
+
+
+def _screen(store_dir: Path) -> pl.DataFrame:
+    from darkfleet import screen as sc
+
+    watchlist = Path(str(resources.files("darkfleet") / "lists" / "demo-watchlist-2024-05-03.csv"))
+    entries = sc.load_lists([*sc.bundled_lists(), watchlist])
+    with Store(store_dir, writable=True) as store:
+        static = store.read("static")
+        identities = sc.vessel_identities(store.scan("positions"), static)
+        matches = sc.screen(identities, sc.identity_history(static), entries)
+        store.replace_table("matches", matches)
+    return matches
+
+
+def _assess(store_dir: Path, year: int) -> tuple[pl.DataFrame, dict[str, Any]]:
+    from darkfleet.assess import CapParams, assess_vessels, cap_ledger, vessel_dimensions
+    from darkfleet.detect.segment import segment
+    from darkfleet.places import Places
+    from darkfleet.screen import vessel_identities
+
+    store = Store(store_dir)
+    static, events, matches = store.read("static"), store.read("events"), store.read("matches")
+    identities = vessel_identities(segment(store.read("positions")), static)
+    places = Places.bundled()
+    vessels = assess_vessels(identities, events, matches, None, places)
+    info = store.info()
+    ledger = cap_ledger(
+        events,
+        vessel_dimensions(static),
+        matches,
+        year,
+        CapParams(),
+        None,
+        places,
+        (info.start, info.end),
+    )
+    return vessels, ledger.as_dict()
+
+
+def _report(store_dir: Path, out: Path) -> Path:
+    from darkfleet.report import build_site
+
+    shutil.rmtree(out, ignore_errors=True)
+    return build_site(store_dir, out).index

@@ -23,6 +23,7 @@ import polars as pl
 
 from darkfleet._sim_compose import Counts, compose
 from darkfleet._sim_frames import build_frames
+from darkfleet._sim_listed import adopt_listed_identities
 from darkfleet._sim_regions import REGIONS
 from darkfleet.errors import ConfigError
 
@@ -73,6 +74,7 @@ class ScenarioParams:
     glitches: int | None = None
     crossings: int | None = None
     dprk_tankers: int | None = None
+    listed: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -136,6 +138,7 @@ class Scenario:
     positions: pl.DataFrame
     static: pl.DataFrame
     truth: pl.DataFrame
+    listed: pl.DataFrame | None = None
 
 
 def simulate(params: ScenarioParams) -> Scenario:
@@ -144,14 +147,21 @@ def simulate(params: ScenarioParams) -> Scenario:
     plan = compose(region, params.seed, params.days, params.vessels, params.counts())
     rng = np.random.default_rng([params.seed, 1])
     positions, static, truth = build_frames(plan, region, params.days * 86400.0, params.start, rng)
-    return Scenario(positions=positions, static=static, truth=truth)
+    positions, static, truth, listed = adopt_listed_identities(
+        positions, static, truth, params.listed, np.random.default_rng([params.seed, 2])
+    )
+    return Scenario(positions=positions, static=static, truth=truth, listed=listed)
 
 
 def write_scenario(scenario: Scenario, out_dir: Path) -> dict[str, Path]:
     """Write positions.csv (MarineCadastre), positions.nmea (tag-blocked AIVDM), truth.csv."""
     from darkfleet._sim_write import write_all
 
-    return write_all(scenario.positions, scenario.static, scenario.truth, Path(out_dir))
+    paths = write_all(scenario.positions, scenario.static, scenario.truth, Path(out_dir))
+    if scenario.listed is not None and scenario.listed.height:
+        paths["listed"] = Path(out_dir) / "listed.csv"
+        scenario.listed.write_csv(paths["listed"])
+    return paths
 
 
 _ = fields
