@@ -8,6 +8,8 @@ free loopback port, and a short schemathesis run checks that no generated reques
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -25,6 +27,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from conftest import run_cli
 from darkfleet import schema
 from darkfleet.errors import DarkfleetError
 from darkfleet.store import Store
@@ -42,12 +45,16 @@ pytestmark = pytest.mark.filterwarnings(f"ignore:{HTTPX_NOTICE}")
 TOKEN = "s3cret-token"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """Run ``app`` under uvicorn on a free loopback port in a thread; yield its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
     )
@@ -207,6 +214,36 @@ def test_other_hosts_need_a_token(host: str) -> None:
         check_bind(host, None)
     assert caught.value.exit_code == 1 and "\n" not in str(caught.value)
     check_bind(host, TOKEN)
+
+
+def test_serve_command_refuses_a_public_host_without_token(store_path: Path) -> None:
+    result = run_cli("serve", "--store", store_path, "--host", "0.0.0.0")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "without --token" in result.stderr
+
+
+def test_serve_command_serves(store_path: Path) -> None:
+    port = free_port()
+    cmd = [sys.executable, "-c", "from darkfleet.cli import main; main()", "serve"]
+    args = ["--store", str(store_path), "--port", str(port), "--token", TOKEN]
+    server = subprocess.Popen([*cmd, *args], stderr=subprocess.PIPE, text=True)
+    try:
+        stats = _poll(f"http://127.0.0.1:{port}/api/stats", {"Authorization": f"Bearer {TOKEN}"})
+        assert stats["events"] > 0
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def _poll(url: str, headers: dict[str, str]) -> Any:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(url, headers=headers).raise_for_status().json()
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def test_live_server_over_http(store_path: Path, events: pl.DataFrame) -> None:
