@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 __all__ = [
+    "DISCLAIMER",
     "EVENTS",
     "EVENT_KINDS",
     "MATCHES",
@@ -105,6 +106,13 @@ MATCHES = pa.schema(
     ]
 )
 """Sanctions-list matches of vessels seen in AIS."""
+
+DISCLAIMER = (
+    "Not a legal finding: indicators and estimates derived from AIS data and sanctions "
+    "lists, for an analyst to verify; they do not establish that any vessel, person or "
+    "state violated sanctions."
+)
+"""Carried by every screening, risk, cap and report output."""
 
 TABLES: dict[str, pa.Schema] = {
     "positions": POSITIONS,

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from darkfleet import schema
 from darkfleet.mid import flags
 
 __all__ = [
@@ -49,11 +50,7 @@ DPRK_ISO3 = "PRK"
 _DPRK_ZONE = re.compile(r"\b(D?PRK|North Korea)\b", re.IGNORECASE)
 _DPRK_PROGRAM = re.compile(r"DPRK|North Korea|\b1718\b", re.IGNORECASE)
 
-DISCLAIMER = (
-    "Not a legal finding: indicators and estimates derived from AIS data and sanctions "
-    "lists, for an analyst to verify; they do not establish that any vessel, person or "
-    "state violated sanctions."
-)
+DISCLAIMER = schema.DISCLAIMER
 
 
 class PortLookup(Protocol):

@@ -35,11 +35,7 @@ __all__ = ["DISCLAIMER", "MATCH_TYPES", "ScreenParams", "screen"]
 MATCH_TYPES = ("imo", "mmsi", "callsign", "name", "near_imo", "entity")
 """Match types, strongest first: a vessel-entry pair is labelled with the first it has."""
 
-DISCLAIMER = (
-    "Not a legal finding: indicators and estimates derived from AIS data and sanctions "
-    "lists, for an analyst to verify; they do not establish that any vessel, person or "
-    "state violated sanctions."
-)
+DISCLAIMER = schema.DISCLAIMER
 
 
 def screen(
