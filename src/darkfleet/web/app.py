@@ -190,15 +190,9 @@ def _found(value: dict[str, Any] | None, missing: str) -> dict[str, Any]:
     return jsonable(value)  # type: ignore[no-any-return]
 
 
-def _dashboard(request: Request) -> HTMLResponse:
-    meta = overview(request.app.state.view)
-    spec = PageSpec(
-        title="darkfleet evidence — dashboard",
-        page="overview",
-        mode="live",
-        static="static/",
-        subtitle=f"AIS data {meta['start'] or '?'} – {meta['end'] or '?'}",
-    )
+def _dashboard() -> HTMLResponse:
+    """The dashboard shell; it carries no data (the API, behind the token, does)."""
+    spec = PageSpec(title="darkfleet evidence — dashboard", page="overview", mode="live")
     return HTMLResponse(page(spec))
 
 

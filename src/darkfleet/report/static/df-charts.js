@@ -4,7 +4,7 @@
   "use strict";
   var DF = window.DF;
   var NS = "http://www.w3.org/2000/svg";
-  var W = 640, H = 190, M = { l: 46, r: 12, t: 10, b: 26 };
+  var W = 640, H = 220, M = { l: 52, r: 14, t: 12, b: 30 };
   var GAP_S = 3600;
 
   function svg(tag, attrs, text) {
@@ -66,10 +66,10 @@
       g.appendChild(svg("text", { x: M.l - 6, y: y(v) + 4, "text-anchor": "end" }, DF.num(v, 2)));
     }
     var step = timeStep(span[1] - span[0]);
-    for (var t = Math.ceil(span[0] / step) * step; t <= span[1]; t += step) {
+    for (var t = Math.ceil(span[0] / step) * step; t <= span[1] && x(t) < W - 40; t += step) { /* room for the label */
       g.appendChild(svg("line", { x1: x(t), x2: x(t), y1: H - M.b, y2: H - M.b + 4 }));
       var label = step >= 86400 ? DF.iso(t).slice(5, 10) : DF.iso(t).slice(5, 16);
-      g.appendChild(svg("text", { x: x(t), y: H - 8, "text-anchor": "middle" }, label));
+      g.appendChild(svg("text", { x: x(t), y: H - 9, "text-anchor": "middle" }, label));
     }
     g.appendChild(svg("path", { d: "M" + M.l + "," + (H - M.b) + "H" + (W - M.r), fill: "none" }));
     root.appendChild(g);
