@@ -4,7 +4,8 @@ The history collapses consecutive static reports that carry the same name, call 
 IMO and ship type into one row with first/last seen and a report count, so an analyst
 sees each change of identity once. The flag comes from the MMSI's MID (ITU-R M.585).
 
->>> identity_history(pl.DataFrame(schema=schema.polars_schema(schema.STATIC)))
+>>> from darkfleet.schema import STATIC, empty
+>>> identity_history(empty(STATIC))
 []
 """
 
