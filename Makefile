@@ -31,6 +31,7 @@ test: setup system-deps lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 
 clean:

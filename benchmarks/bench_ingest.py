@@ -21,8 +21,8 @@ import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, human, print_table, run_measured  # noqa: E402
-from bench_nmea import generate  # noqa: E402
+from _common import OUT, human, print_table, run_measured
+from bench_nmea import generate
 
 INGEST = "from darkfleet.cli import main; main()"
 PANDAS = (
@@ -41,25 +41,27 @@ def marinecadastre_csv(path: Path, rows: int, seed: int = 1) -> Path:
     mmsi = (rng.integers(200_000_000, 775_000_000, 5000))[vessel]
     seconds = np.sort(rng.integers(0, 30 * 86_400, rows))
     ts = np.datetime64("2024-01-01T00:00:00") + seconds.astype("timedelta64[s]")
-    frame = pl.DataFrame({
-        "MMSI": mmsi,
-        "BaseDateTime": ts.astype("datetime64[us]"),
-        "LAT": np.round(rng.uniform(20, 45, rows), 5),
-        "LON": np.round(rng.uniform(110, 140, rows), 5),
-        "SOG": np.round(rng.uniform(0, 20, rows), 1),
-        "COG": np.round(rng.uniform(0, 359.9, rows), 1),
-        "Heading": rng.integers(0, 360, rows),
-        "VesselName": np.array([f"VESSEL {i}" for i in range(5000)])[vessel],
-        "IMO": np.array([f"IMO{9000000 + i}" for i in range(5000)])[vessel],
-        "CallSign": np.array([f"C{i:05d}" for i in range(5000)])[vessel],
-        "VesselType": rng.integers(70, 90, 5000)[vessel],
-        "Status": rng.integers(0, 9, rows),
-        "Length": rng.integers(50, 330, 5000)[vessel],
-        "Width": rng.integers(10, 60, 5000)[vessel],
-        "Draft": np.round(rng.uniform(3, 20, 5000), 1)[vessel],
-        "Cargo": rng.integers(70, 90, 5000)[vessel],
-        "TransceiverClass": np.where(rng.random(5000) < 0.8, "A", "B")[vessel],
-    })
+    frame = pl.DataFrame(
+        {
+            "MMSI": mmsi,
+            "BaseDateTime": ts.astype("datetime64[us]"),
+            "LAT": np.round(rng.uniform(20, 45, rows), 5),
+            "LON": np.round(rng.uniform(110, 140, rows), 5),
+            "SOG": np.round(rng.uniform(0, 20, rows), 1),
+            "COG": np.round(rng.uniform(0, 359.9, rows), 1),
+            "Heading": rng.integers(0, 360, rows),
+            "VesselName": np.array([f"VESSEL {i}" for i in range(5000)])[vessel],
+            "IMO": np.array([f"IMO{9000000 + i}" for i in range(5000)])[vessel],
+            "CallSign": np.array([f"C{i:05d}" for i in range(5000)])[vessel],
+            "VesselType": rng.integers(70, 90, 5000)[vessel],
+            "Status": rng.integers(0, 9, rows),
+            "Length": rng.integers(50, 330, 5000)[vessel],
+            "Width": rng.integers(10, 60, 5000)[vessel],
+            "Draft": np.round(rng.uniform(3, 20, 5000), 1)[vessel],
+            "Cargo": rng.integers(70, 90, 5000)[vessel],
+            "TransceiverClass": np.where(rng.random(5000) < 0.8, "A", "B")[vessel],
+        }
+    )
     frame.with_columns(pl.col("BaseDateTime").dt.strftime("%Y-%m-%dT%H:%M:%S")).write_csv(path)
     return path
 
@@ -76,10 +78,8 @@ def pyais_rate(path: Path) -> float:
     with path.open("rb") as fh:
         sample = [next(fh) for _ in range(PYAIS_SAMPLE)]
     t0 = time.perf_counter()
-    decoded = 0
     for message in IterMessages([line.split(b"\\")[-1].strip() for line in sample]):
         message.decode()
-        decoded += 1
     return PYAIS_SAMPLE / (time.perf_counter() - t0)
 
 
@@ -102,12 +102,32 @@ def main() -> None:
                 base_rate, base_name = n / base.seconds, "pandas read_csv+to_parquet"
             else:
                 base_rate, base_name = pyais_rate(path), "pyais line by line"
-            rows.append([label, human(n), f"{ours.seconds:.1f}", f"{n / ours.seconds:,.0f}",
-                         f"{ours.peak_mib:,.0f}", base_name, f"{base_rate:,.0f}",
-                         f"{n / ours.seconds / base_rate:.1f}x"])
-    print_table("Ingest into the store (end to end, records/s)",
-                ["input", "records", "seconds", "darkfleet/s", "peak MiB", "baseline",
-                 "baseline/s", "speed-up"], rows)
+            rows.append(
+                [
+                    label,
+                    human(n),
+                    f"{ours.seconds:.1f}",
+                    f"{n / ours.seconds:,.0f}",
+                    f"{ours.peak_mib:,.0f}",
+                    base_name,
+                    f"{base_rate:,.0f}",
+                    f"{n / ours.seconds / base_rate:.1f}x",
+                ]
+            )
+    print_table(
+        "Ingest into the store (end to end, records/s)",
+        [
+            "input",
+            "records",
+            "seconds",
+            "darkfleet/s",
+            "peak MiB",
+            "baseline",
+            "baseline/s",
+            "speed-up",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":
