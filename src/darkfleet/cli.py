@@ -14,7 +14,14 @@ from typing import Annotated, Any
 
 import typer
 
-from darkfleet import __version__, _cli_assess, _cli_detect, _cli_report, _cli_screen
+from darkfleet import (
+    __version__,
+    _cli_assess,
+    _cli_detect,
+    _cli_report,
+    _cli_screen,
+    _cli_watch,
+)
 from darkfleet._cli_common import (
     JsonOpt,
     StoreOpt,
@@ -141,6 +148,7 @@ app.command()(_cli_assess.cap)
 app.command()(_cli_assess.network)
 app.command()(_cli_report.report)
 app.command()(_cli_report.serve)
+app.command()(_cli_watch.watch)
 
 
 @app.command()
