@@ -13,6 +13,24 @@ DATA = Path(__file__).parent / "data"
 OUTPUT = Path(__file__).parent.parent / "test-output"
 
 
+def report_summary(title: str, text: str) -> None:
+    """Show ``text`` in the test run's closing summary (works under pytest-xdist too)."""
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / f"{title}.summary.txt").write_text(text + "\n")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, once
+        for old in OUTPUT.glob("*.summary.txt"):
+            old.unlink()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for path in sorted(OUTPUT.glob("*.summary.txt")):
+        terminalreporter.write_sep("-", path.name.removesuffix(".summary.txt"))
+        terminalreporter.write(path.read_text())
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from conftest import report_summary
 from darkfleet import schema
 from darkfleet.detect.segment import SegmentParams, segment, shared_mmsi_events
 
@@ -129,13 +130,14 @@ def test_overall_agreement(results: dict[str, dict[str, Any]]) -> None:
     total = sum(r["n"] for r in results.values())
     agree = sum(r["agreement"] * r["n"] for r in results.values()) / total
     pure = sum(r["purity"] * r["n"] for r in results.values()) / total
-    print(f"\n{'file':28} {'n':>6} {'agree':>7} {'purity':>7} {'segs':>5} {'gfw':>5} {'long':>5}")
+    lines = [f"{'file':28} {'n':>6} {'agree':>7} {'purity':>7} {'segs':>5} {'gfw':>5} {'long':>5}"]
     for r in results.values():
-        print(
+        lines.append(
             f"{r['file']:28} {r['n']:6d} {r['agreement']:7.1%} {r['purity']:7.1%} "
             f"{r['segs']:5d} {r['expected_segs']:5d} {r['long_segs']:5d}"
         )
-    print(f"{'overall':28} {total:6d} {agree:7.1%} {pure:7.1%}")
+    lines.append(f"{'overall':28} {total:6d} {agree:7.1%} {pure:7.1%}")
+    report_summary("segmentation agreement with GFW gpsdio-segment", "\n".join(lines))
     assert agree >= OVERALL_TARGET
     assert pure >= OVERALL_TARGET
 
