@@ -22,6 +22,8 @@ from darkfleet.report._view import StoreView
 
 __all__ = ["DISCLAIMER", "matches_by_vessel", "risk_by_vessel", "volumes_by_event"]
 
+from darkfleet import schema
+
 log = logging.getLogger(__name__)
 
 
@@ -32,12 +34,7 @@ def _module(name: str) -> Any:
         return None
 
 
-_FALLBACK_DISCLAIMER = (
-    "Not a legal finding: indicators and estimates derived from AIS data and sanctions "
-    "lists, for an analyst to verify; they do not establish that any vessel, person or "
-    "state violated sanctions."
-)
-DISCLAIMER: str = getattr(_module("darkfleet.assess"), "DISCLAIMER", _FALLBACK_DISCLAIMER)
+DISCLAIMER: str = schema.DISCLAIMER
 
 
 def matches_by_vessel(view: StoreView) -> dict[int, list[dict[str, Any]]] | None:
