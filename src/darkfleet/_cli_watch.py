@@ -40,7 +40,7 @@ def watch(
     ] = False,
 ) -> None:
     """Detect gaps, loitering and encounters as AIS arrives; print alerts as they open/close."""
-    from darkfleet.stream import WatchOptions, Watchlist
+    from darkfleet.stream import Watchlist, WatchOptions
     from darkfleet.stream import watch as run
 
     wanted = Watchlist.load(watchlist) if watchlist else None
@@ -69,4 +69,3 @@ def _summary(stats: WatchStats, as_json: bool) -> None:
         sys.stderr.write(json.dumps({"summary": stats.as_dict()}) + "\n")
         return
     err.print(stats.text(), markup=False)
-
