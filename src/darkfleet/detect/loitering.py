@@ -40,8 +40,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 
-from darkfleet import schema
-from darkfleet.detect._ids import event_id
+from darkfleet.detect._events import event_table, place_distances, rounded
 from darkfleet.detect.encounters import PlaceLookup
 from darkfleet.errors import ConfigError
 from darkfleet.geo import KM_PER_NM, haversine_km
@@ -221,15 +220,6 @@ def _placed(
     return runs.join(weighted, on="run_id", how="left")
 
 
-def place_distances(frame: pl.DataFrame, places: PlaceLookup) -> tuple[pl.Series, pl.Series]:
-    """Distances (km) from ``frame``'s lat/lon to the nearest port and to the shore."""
-    lat = frame["lat"].to_numpy().astype(np.float64)
-    lon = frame["lon"].to_numpy().astype(np.float64)
-    port = np.asarray(places.distance_to_port_km(lat, lon), dtype=np.float64)
-    shore = np.asarray(places.distance_to_shore_km(lat, lon), dtype=np.float64)
-    return pl.Series(port), pl.Series(shore)
-
-
 def _events(runs: pl.DataFrame, params: LoiteringParams) -> pl.DataFrame:
     spanned = (pl.col("last_hour") - pl.col("first_hour")).dt.total_hours() + 1
     framed = runs.with_columns(
@@ -263,32 +253,3 @@ def _details() -> pl.Expr:
     fields = [rounded(v).alias(k) for k, v in numbers.items()]
     fields += [(pl.col("intervals") + 1).alias("positions"), pl.col("hours_with_data")]
     return pl.struct([*fields, pl.col("seg_id")]).struct.json_encode()
-
-
-def rounded(value: pl.Expr) -> pl.Expr:
-    """A float column for ``details``: six decimals, NaN and infinity as null."""
-    value = value.cast(pl.Float64)
-    return pl.when(value.is_finite()).then(value.round(6))
-
-
-def event_table(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """schema.EVENTS rows of ``kind`` from a frame with the event columns (ids added)."""
-    other = (
-        frame["other_mmsi"]
-        if "other_mmsi" in frame.columns
-        else pl.repeat(None, frame.height, dtype=pl.Int64, eager=True)
-    )
-    ids = [
-        event_id(kind, m, o, s)
-        for m, o, s in zip(
-            frame["mmsi"].to_list(), other.to_list(), frame["start"].to_list(), strict=True
-        )
-    ]
-    hours = (pl.col("end") - pl.col("start")).dt.total_microseconds() / _US_PER_HOUR
-    table = frame.with_columns(
-        event_id=pl.Series(ids, dtype=pl.String),
-        kind=pl.lit(kind),
-        other_mmsi=other,
-        duration_h=hours,
-    )
-    return table.select(schema.EVENTS.names).cast(schema.polars_schema(schema.EVENTS))

@@ -32,7 +32,7 @@ from darkfleet.errors import ConfigError
 from darkfleet.places import AnchorageParams, Places, derive_anchorages
 from darkfleet.settings import apply_overrides, read_toml
 
-__all__ = ["ALL_KINDS", "DetectParams", "Stage", "detect", "parse_kinds"]
+__all__ = ["ALL_KINDS", "DetectParams", "Stage", "combine_events", "detect", "parse_kinds"]
 
 ALL_KINDS = schema.EVENT_KINDS
 Stage = Callable[[str, int, int], None]
@@ -158,7 +158,7 @@ class _Run:
         if self.progress:
             self.progress("done", self.done, len(self.stages))
         frames = [self.results[k] for k in self.kinds if k in self.results]
-        return _combine(frames)
+        return combine_events(frames)
 
     def _segment(self) -> None:
         valid = self.raw.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
@@ -230,7 +230,8 @@ _DETECTORS: dict[str, Callable[[_Run], pl.DataFrame]] = {
 }
 
 
-def _combine(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
+def combine_events(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """One events table from per-kind frames: first of each ``event_id`` kept, sorted by start."""
     target = schema.polars_schema(schema.EVENTS)
     parts = [f.select(target.names()).cast(target) for f in frames if f.height]
     if not parts:

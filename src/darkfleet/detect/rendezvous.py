@@ -46,8 +46,8 @@ import numpy as np
 import polars as pl
 
 from darkfleet import schema  # noqa: F401  (the doctest)
+from darkfleet.detect._events import event_table, place_distances, rounded
 from darkfleet.detect.encounters import PlaceLookup
-from darkfleet.detect.loitering import event_table, place_distances, rounded
 from darkfleet.errors import ConfigError
 from darkfleet.geo import KM_PER_NM, haversine_km
 
