@@ -16,7 +16,7 @@ from darkfleet.detect.pipeline import DetectParams, Stage, detect
 from darkfleet.places import Places, load_zones
 from darkfleet.store import Store
 
-__all__ = ["detect_store", "params_digest"]
+__all__ = ["detect_store", "params_digest", "save_events"]
 
 
 def detect_store(
@@ -36,12 +36,31 @@ def detect_store(
     for path in zone_files:
         places = places.with_zones(load_zones(path))
     events = detect(positions, static, params, places, kinds, progress)
+    counts = (positions.height, positions["mmsi"].n_unique())
+    return save_events(store, events, counts, params, kinds, since, until, bbox, zone_files)
+
+
+def save_events(
+    store: Store,
+    events: pl.DataFrame,
+    counts: tuple[int, int],
+    params: DetectParams,
+    kinds: Sequence[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    zone_files: Sequence[Path] = (),
+) -> dict[str, Any]:
+    """Merge ``events`` into the store, record provenance, and summarise (every engine).
+
+    ``counts`` is (positions read, distinct MMSIs) for the summary.
+    """
     store.merge_events(events, kinds, since, until, bbox)
     store.write_meta("detect", _provenance(store, params, kinds, since, until, bbox, zone_files))
     by_kind = events.group_by("kind").len().sort("kind")
     return {
-        "positions": positions.height,
-        "vessels": positions["mmsi"].n_unique(),
+        "positions": counts[0],
+        "vessels": counts[1],
         "events": events.height,
         "by_kind": dict(zip(by_kind["kind"], by_kind["len"], strict=True)),
     }

@@ -1,0 +1,92 @@
+"""Starting Spark for darkfleet, and turning Spark's failures into ``EngineError``.
+
+The session runs in UTC (timestamps cross into Python as UTC Arrow columns), with
+Arrow enabled, a small number of shuffle partitions (the tables between stages are
+small compared with the positions), no web UI and quiet logs. Python workers use this
+interpreter unless ``PYSPARK_PYTHON`` says otherwise (on a cluster, ship an environment
+with darkfleet installed; see the README).
+
+>>> _missing_java() in (None, "java")
+True
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from darkfleet.errors import DarkfleetError, EngineError
+
+__all__ = ["engine_errors", "spark_session"]
+
+_LOCAL_DEFAULTS = {"spark.driver.memory": "4g"}
+_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
+}
+
+
+def spark_session(master: str | None, shuffle_partitions: int | None = None) -> Any:
+    """A Spark session on ``master`` (default ``local[2]``) configured for darkfleet."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError(
+            "--engine spark needs pyspark: pip install 'darkfleet[spark]'"
+        ) from None
+    missing = _missing_java()
+    if missing:
+        raise EngineError("--engine spark needs a Java 17+ runtime: no java on PATH or JAVA_HOME")
+    url = master or "local[2]"
+    builder = SparkSession.builder.master(url).appName("darkfleet-detect")
+    settings = dict(_SETTINGS)
+    settings["spark.sql.shuffle.partitions"] = str(shuffle_partitions or _cores(url) * 2)
+    if url.startswith("local"):
+        settings = {**_LOCAL_DEFAULTS, **settings}
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers see darkfleet
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    with engine_errors("starting Spark"):
+        session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _missing_java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and os.path.exists(os.path.join(home, "bin", "java")):
+        return None
+    return None if shutil.which("java") else "java"
+
+
+def _cores(master: str) -> int:
+    inside = master.partition("[")[2].rstrip("]")
+    if inside.isdigit():
+        return int(inside)
+    return os.cpu_count() or 2 if inside == "*" else 2
+
+
+@contextmanager
+def engine_errors(doing: str) -> Iterator[None]:
+    """Re-raise anything Spark throws while ``doing`` as a one-line ``EngineError``."""
+    try:
+        yield
+    except DarkfleetError:
+        raise
+    except Exception as exc:  # Py4J, JVM and Python-worker errors alike
+        raise EngineError(f"Spark failed while {doing}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    useful = [line for line in lines if "Error" in line or "Exception" in line]
+    return (useful or lines or [type(exc).__name__])[-1 if useful else 0][:300]

@@ -1,0 +1,349 @@
+"""The Spark engine: the local detectors, run per partition by PySpark, same events.
+
+PySpark only partitions the data and calls darkfleet's own functions on Arrow tables
+(``applyInArrow`` / ``mapInArrow``); no detector is written twice. Stages:
+
+1. **Vessel components.** MMSIs that reported a common valid IMO form one component
+   (identity's "MMSI for IMO" evidence compares them); every other MMSI is its own.
+   Components are hashed into ``_group`` buckets of about ``rows_per_bucket`` (250,000)
+   positions, and each bucket goes to one Python call: whole vessels, so segmentation
+   and the per-vessel detectors see exactly the rows they see locally.
+2. **Segment** each bucket (cached), then two global inputs: stationary periods per
+   track, turned into derived anchorages on the driver by ``derive_anchorages``; and
+   the gap detector's regional reception, counted per (1° cell, day) and summed.
+3. **Per-vessel detectors** (shared MMSI, loitering, gaps, identity, draught, port
+   visits, zone entries) per bucket, with static reports co-grouped by the same key.
+4. **Encounters**: grid samples per segment; the partner search per *time window* of
+   ``window_hours`` (24 h) of whole grid times — exact without spatial tiles or a halo,
+   since partners are only ever compared at one grid time; then runs, GFW's merge and
+   the publish filter per vessel pair, whichever windows its runs span (see
+   ``_spark_encounters``).
+5. **Dark rendezvous** on the driver from the collected loitering, gap and encounter
+   events (few), then the events are merged into the store like the local engine's.
+
+Settings that matter: the master URL, ``spark.sql.shuffle.partitions`` (default: 2 per
+local core), ``rows_per_bucket`` (memory per Python call: a bucket of 250,000
+positions needs roughly 0.5 GB in the worker) and ``window_hours`` (samples per
+partner-search call: all vessels' grid samples of that many hours).
+
+>>> SparkOptions().window_hours
+24
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from darkfleet import _places_anchorages as anchorage_module
+from darkfleet.detect.gaps import reception
+from darkfleet.detect.pipeline import ALL_KINDS, DetectParams, Stage, combine_events
+from darkfleet.detect.rendezvous import dark_rendezvous
+from darkfleet.engine import _spark_tables as tables
+from darkfleet.engine._spark_encounters import encounter_task, pairs_task
+from darkfleet.engine._spark_inject import injected, returning
+from darkfleet.engine._spark_read import read_table
+from darkfleet.engine._spark_session import engine_errors, spark_session
+from darkfleet.engine._spark_vessels import (
+    Context,
+    detect_task,
+    links_task,
+    periods_task,
+    reception_task,
+    resample_task,
+    segment_task,
+)
+from darkfleet.engine.local import save_events
+from darkfleet.places import Places, derive_anchorages, load_zones
+from darkfleet.store import Store
+
+__all__ = ["SparkOptions", "detect_spark", "detect_store_spark"]
+
+Window = tuple[datetime | None, datetime | None]
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SparkOptions:
+    """Where and how finely the Spark engine runs (see the module docstring)."""
+
+    master: str | None = None
+    rows_per_bucket: int = 250_000
+    window_hours: int = 24
+    shuffle_partitions: int | None = None
+
+
+def detect_store_spark(
+    store: Store,
+    params: DetectParams,
+    kinds: Sequence[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bbox: BBox | None = None,
+    zone_files: Sequence[Path] = (),
+    progress: Stage | None = None,
+    *,
+    options: SparkOptions = SparkOptions(),
+    positions_path: str | None = None,
+    session: Any = None,
+) -> dict[str, Any]:
+    """``detect_store`` on Spark: the same events, merged into the store the same way.
+
+    ``positions_path`` (any Parquet dataset Spark can read) replaces the store's
+    positions; ``session`` reuses a running SparkSession (it is then left running).
+    """
+    zones = tuple(z for path in zone_files for z in load_zones(path))
+    own = session is None
+    spark = spark_session(options.master, options.shuffle_partitions) if own else session
+    try:
+        with engine_errors("reading the input"):
+            positions = read_table(spark, store, "positions", (since, until), bbox, positions_path)
+            static = read_table(spark, store, "static", (since, until), None, None)
+        events, counts = detect_spark(positions, static, params, kinds, zones, progress, options)
+    finally:
+        if own:
+            spark.stop()
+    return save_events(store, events, counts, params, kinds, since, until, bbox, zone_files)
+
+
+def detect_spark(
+    positions: Any,
+    static: Any,
+    params: DetectParams,
+    kinds: Sequence[str] = ALL_KINDS,
+    zones: Sequence[Any] = (),
+    progress: Stage | None = None,
+    options: SparkOptions = SparkOptions(),
+) -> tuple[pl.DataFrame, tuple[int, int]]:
+    """Events of ``kinds`` from Spark DataFrames, and (positions, distinct MMSIs) read."""
+    run = _Run(positions, static, params, tuple(kinds), tuple(zones), progress, options)
+    with engine_errors("detecting events"):
+        return run.events(), run.counts
+
+
+class _Run:
+    """One Spark detection run: the stages of the module docstring, in order."""
+
+    def __init__(
+        self,
+        positions: Any,
+        static: Any,
+        params: DetectParams,
+        kinds: tuple[str, ...],
+        zones: tuple[Any, ...],
+        progress: Stage | None,
+        options: SparkOptions,
+    ) -> None:
+        wanted = set(kinds) | ({"loitering", "gap", "encounter"} if "dark_rendezvous" in kinds else set())
+        self.kinds, self.options, self.progress = kinds, options, progress
+        slots = options.window_hours * 60 // params.encounter.resample_minutes
+        order = tuple(k for k in ALL_KINDS if k in wanted)
+        self.ctx = Context(uuid.uuid4().hex, params, order, zones, window_slots=max(1, slots))
+        self.raw_positions, self.raw_static = positions, static
+        self.session = positions.sparkSession
+        self.done = 0
+
+    def _stage(self, name: str) -> None:
+        if self.progress:
+            self.progress(name, self.done, 6)
+        self.done += 1
+
+    def events(self) -> pl.DataFrame:
+        from pyspark import StorageLevel
+
+        self._stage("read")
+        self._count()
+        positions, static = self._grouped()
+        self._stage("segment")
+        segmented = positions.groupBy(tables.GROUP).applyInArrow(
+            _bound(segment_task, self.ctx), _spark(tables.SEGMENTED)
+        )
+        segmented = segmented.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            return self._detect(segmented, static)
+        finally:
+            segmented.unpersist()
+
+    def _detect(self, segmented: Any, static: Any) -> pl.DataFrame:
+        self._stage("anchorages")
+        self.ctx = replace(
+            self.ctx, anchorages=self._anchorages(segmented), reception=self._reception(segmented)
+        )
+        self._stage("per-vessel")
+        results = _by_kind(self._per_vessel(segmented, static), self.ctx.per_vessel_kinds())
+        self._stage("encounter")
+        if "encounter" in self.ctx.kinds:
+            results["encounter"] = self._encounters(segmented)
+        self._stage("dark_rendezvous")
+        if "dark_rendezvous" in self.ctx.kinds:
+            results["dark_rendezvous"] = self._rendezvous(results)
+        if self.progress:
+            self.progress("done", 6, 6)
+        return combine_events(results[k] for k in self.kinds if k in results)
+
+    # -- input, counts and buckets ------------------------------------------------------
+
+    def _count(self) -> None:
+        from pyspark.sql import functions as F
+
+        valid = F.col("lat").isNotNull() & F.col("lon").isNotNull()
+        row = self.raw_positions.agg(
+            F.count(F.lit(1)).alias("n"),
+            F.countDistinct("mmsi").alias("vessels"),
+            F.sum(valid.cast("long")).alias("valid"),
+        ).first()
+        self.counts = (int(row["n"]), int(row["vessels"]))
+        buckets = math.ceil((row["valid"] or 0) / self.options.rows_per_bucket)
+        self.buckets = max(buckets, self.session.sparkContext.defaultParallelism * 2)
+
+    def _grouped(self) -> tuple[Any, Any]:
+        from pyspark.sql import functions as F
+
+        components = self._components()
+        key = F.pmod(F.xxhash64(F.coalesce(F.col("_component"), F.col("mmsi"))), F.lit(self.buckets))
+
+        def keyed(frame: Any) -> Any:
+            joined = frame.join(F.broadcast(components), "mmsi", "left")
+            return joined.withColumn(tables.GROUP, key).drop("_component")
+
+        valid = self.raw_positions.filter(F.col("lat").isNotNull() & F.col("lon").isNotNull())
+        return keyed(valid), keyed(self.raw_static)
+
+    def _components(self) -> Any:
+        links = self.raw_static.mapInArrow(_bound(links_task), _spark(tables.LINKS)).distinct()
+        frame = vessel_components(_polars(links))
+        schema = "mmsi long, _component long"
+        return self.session.createDataFrame(frame.rows(), schema)
+
+    # -- global inputs --------------------------------------------------------------------
+
+    def _anchorages(self, segmented: Any) -> pl.DataFrame:
+        from pyspark.sql import functions as F
+
+        grouped = segmented.groupBy(tables.GROUP)
+        periods = _polars(grouped.applyInArrow(_bound(periods_task, self.ctx), _spark(tables.PERIODS)))
+        span = _polars(segmented.agg(F.min("ts").alias("lo"), F.max("ts").alias("hi")))
+        return anchorages_from_periods(periods, span, self.ctx.params)
+
+    def _reception(self, segmented: Any) -> pl.DataFrame:
+        from pyspark.sql import functions as F
+
+        daily = segmented.mapInArrow(_bound(reception_task, self.ctx), _spark(tables.RECEPTION))
+        cells = daily.groupBy("cell_lat", "cell_lon", "day").agg(F.sum("n").alias("n"))
+        means = cells.groupBy("cell_lat", "cell_lon").agg(
+            F.avg("n").alias("positions_per_day"), F.count(F.lit(1)).alias("days")
+        )
+        return _polars(means).cast(reception(pl.DataFrame(schema=_POINT)).schema)
+
+    # -- detection ------------------------------------------------------------------------
+
+    def _per_vessel(self, segmented: Any, static: Any) -> pl.DataFrame:
+        cogrouped = segmented.groupBy(tables.GROUP).cogroup(static.groupBy(tables.GROUP))
+        events = cogrouped.applyInArrow(_bound2(detect_task, self.ctx), _spark(tables.EVENTS))
+        return _polars(events, tables.EVENTS)
+
+    def _encounters(self, segmented: Any) -> pl.DataFrame:
+        from pyspark.sql import functions as F
+
+        samples = segmented.groupBy(tables.GROUP).applyInArrow(
+            _bound(resample_task, self.ctx), _spark(tables.RESAMPLED)
+        )
+        pairs = samples.groupBy(tables.WINDOW).applyInArrow(
+            _bound(pairs_task, self.ctx.params), _spark(tables.PAIRS)
+        )
+        pair_key = F.xxhash64(F.least("a_mmsi", "b_mmsi"), F.greatest("a_mmsi", "b_mmsi"))
+        keyed = pairs.withColumn(tables.PAIR, F.pmod(pair_key, F.lit(self.buckets)))
+        events = keyed.groupBy(tables.PAIR).applyInArrow(
+            _bound(encounter_task, self.ctx), _spark(tables.EVENTS)
+        )
+        return _polars(events, tables.EVENTS)
+
+    def _rendezvous(self, results: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        places = self.ctx.places()
+        return dark_rendezvous(
+            results["loitering"],
+            results["gap"],
+            self.ctx.params.rendezvous,
+            places,
+            results.get("encounter"),
+        )
+
+
+_POINT = {"lat": pl.Float64, "lon": pl.Float64, "ts": pl.Datetime("us", "UTC")}
+
+
+def vessel_components(links: pl.DataFrame) -> pl.DataFrame:
+    """(mmsi, _component) of MMSIs linked by a shared IMO, named by their smallest MMSI.
+
+    ``links`` holds (mmsi, imo) pairs; MMSIs linked to no other MMSI are left out.
+    """
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for _, group in links.group_by("imo"):
+        mmsis = [int(m) for m in group["mmsi"]]
+        for other in mmsis[1:]:
+            low, high = sorted((root(mmsis[0]), root(other)))
+            parent[high] = low
+    roots = {m: root(m) for m in parent}
+    sizes = Counter(roots.values())
+    rows = [(m, c) for m, c in roots.items() if sizes[c] > 1]
+    return pl.DataFrame(rows, schema={"mmsi": pl.Int64, "_component": pl.Int64}, orient="row")
+
+
+def anchorages_from_periods(
+    periods: pl.DataFrame, span: pl.DataFrame, params: DetectParams
+) -> pl.DataFrame:
+    """``derive_anchorages`` from periods computed per track and the input's time span."""
+    ordered = periods.sort("mmsi", "start", "end", "lat", "lon")
+    edges = pl.DataFrame(
+        {"mmsi": [0, 0], "ts": [span["lo"][0], span["hi"][0]], "lat": [None, None], "lon": [None, None]},
+        schema={"mmsi": pl.Int64, **_POINT},
+    )
+    with injected(anchorage_module, "stationary_periods", returning(ordered)):
+        return derive_anchorages(edges, params.anchorage)
+
+
+def _by_kind(events: pl.DataFrame, kinds: Sequence[str]) -> dict[str, pl.DataFrame]:
+    """Events split by kind; every kind in ``kinds`` present, if only as an empty frame."""
+    return {kind: events.filter(pl.col("kind") == kind) for kind in kinds}
+
+
+def _bound(task: Any, *args: Any) -> Any:
+    """``task(*args, data)`` as a one-argument function without type hints.
+
+    PySpark infers a UDF's kind from its hints and arity and fails on a
+    ``functools.partial``; a plain one-argument function is an Arrow (grouped) map.
+    """
+    return lambda data: task(*args, data)
+
+
+def _bound2(task: Any, *args: Any) -> Any:
+    """``task(*args, left, right)`` as a two-argument function (a co-grouped map)."""
+    return lambda left, right: task(*args, left, right)
+
+
+def _spark(arrow: pa.Schema) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(arrow)
+
+
+def _polars(frame: Any, canonical: pa.Schema | None = None) -> pl.DataFrame:
+    return tables.from_arrow(frame.toArrow(), canonical)
+
+
+_ = Places
