@@ -76,7 +76,7 @@ class EventBook:
             i
             for i, row in self.open.items()
             if i not in self.pending_gaps
-            and row["end"] < watermark - self.detectors.horizon(row["kind"])
+            and row["end"] <= watermark - self.detectors.horizon(row["kind"])
         ]
         alerts = [self._close(i) for i in due]
         self.closed = {i: end for i, end in self.closed.items() if end >= watermark - self.memory}

@@ -51,11 +51,14 @@ from darkfleet.store import Store
 __all__ = [
     "KINDS",
     "Alert",
+    "BufferParams",
+    "SourceParams",
     "WatchEngine",
     "WatchOptions",
     "WatchParams",
     "WatchStats",
     "Watchlist",
+    "Webhook",
     "watch",
 ]
 
@@ -72,6 +75,8 @@ class WatchParams:
     lateness_hours: float = 0.25
     neighbour_deg: float = 1.0
     commit_s: float = 10.0
+    webhook_retries: int = 3
+    webhook_backoff_s: float = 0.25
 
     def __post_init__(self) -> None:
         b = self.buffer
@@ -234,7 +239,12 @@ class _Run:
     ) -> None:
         self.spec = parse_source(source)
         self.options, self.stop, self.on_alert = options, stop, on_alert
-        self.webhook = Webhook(options.webhook) if options.webhook else None
+        p = options.params
+        self.webhook = (
+            Webhook(options.webhook, p.webhook_retries, backoff_s=p.webhook_backoff_s)
+            if options.webhook
+            else None
+        )
         places = options.places or Places.bundled()
         self.engine = WatchEngine(options.params, options.detect, places)
         self.writer = StoreWriter(store, str(self.spec), options.params.commit_s) if store else None
