@@ -380,7 +380,7 @@ def test_gap_opens_at_the_threshold_in_event_time_and_closes_on_return() -> None
     silent = _track(1, _steps(0, 6) + _steps(30, 32), 35.0, 124.0)
     talker = _track(2, _steps(0, 40), 36.0, 125.0)
     engine = WatchEngine(WatchParams(lateness_hours=0.0), places=None)
-    seen: dict[str, tuple[float, str]] = {}
+    seen: dict[str, tuple[int, str]] = {}
     for hour in range(41):
         lo, hi = T0 + timedelta(hours=hour - 1), T0 + timedelta(hours=hour)
         batch = pl.concat([silent, talker]).filter(pl.col("ts") > lo, pl.col("ts") <= hi)

@@ -255,7 +255,8 @@ class _Run:
         chunks, source_stats = start(self.spec, params, self.options.exit_on_eof, self.stop)
         reader = MicroBatches(chunks, params, on_idle=self._idle)
         try:
-            for batch in read_nmea(reader, str(self.spec), batch_lines=params.max_lines):  # type: ignore[arg-type]
+            lines = 4 * params.max_lines  # one decoded batch per micro-batch
+            for batch in read_nmea(reader, str(self.spec), batch_lines=lines):  # type: ignore[arg-type]
                 self._batch(batch)
         except KeyboardInterrupt:
             pass
