@@ -415,3 +415,24 @@ def test_bad_sources_and_options() -> None:
         watch("/nonexistent/feed.nmea", lambda _: None)
     with pytest.raises(ConfigError):
         Webhook("ftp://127.0.0.1/hook")
+
+
+def test_udp_datagrams_are_read(scenario: Scenario) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    lines = scenario.lines[:2000]
+    stop = threading.Event()
+
+    def send() -> None:
+        time.sleep(0.5)  # let the watcher bind first
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            for lo in range(0, len(lines), 20):
+                sender.sendto(b"\n".join(lines[lo : lo + 20]), ("127.0.0.1", port))
+                time.sleep(0.002)
+        time.sleep(1.0)
+        stop.set()
+
+    threading.Thread(target=send).start()
+    stats = watch(f"udp://127.0.0.1:{port}", lambda _: None, options=_options(), stop=stop)
+    assert stats.read == len(lines)
