@@ -245,5 +245,7 @@ def _details(params: GapParams) -> pl.Expr:
         pl.col("likely_intentional"),
         pl.col("_prev_seg").alias("seg_id"),
         pl.col("_seg").alias("end_seg_id"),
+        rounded(pl.col("_prev_sog_kn")).alias("start_sog_kn"),
+        rounded(pl.col("sog_kn")).alias("end_sog_kn"),
     ]
     return pl.struct(fields).struct.json_encode()

@@ -103,7 +103,7 @@ def track_intervals(positions: pl.DataFrame, max_gap_hours: float) -> pl.DataFra
     Adds ``prev_ts``, ``prev_lat``, ``prev_lon``, ``km`` and ``hours`` (null at a
     segment's first fix) and ``valid`` (an interval of at most ``max_gap_hours``).
     """
-    extra = [c for c in ("_seg",) if c in positions.columns]
+    extra = [c for c in ("_seg", "sog_kn") if c in positions.columns]
     tracks = (
         positions.lazy()
         .filter(pl.col("lat").is_finite() & pl.col("lon").is_finite())
@@ -117,8 +117,8 @@ def track_intervals(positions: pl.DataFrame, max_gap_hours: float) -> pl.DataFra
     km[1:] = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     same = pl.col("seg_id") == pl.col("seg_id").shift(1)
     prev = {f"prev_{c}": pl.when(same).then(pl.col(c).shift(1)) for c in ("ts", "lat", "lon")}
-    if extra:
-        prev["_prev_seg"] = pl.when(same).then(pl.col("_seg").shift(1))
+    for column in extra:
+        prev[f"_prev_{column.strip('_')}"] = pl.when(same).then(pl.col(column).shift(1))
     hours = (pl.col("ts") - pl.col("prev_ts")).dt.total_microseconds() / _US_PER_HOUR
     return (
         tracks.with_columns(km=pl.Series(km).fill_nan(None), **prev)

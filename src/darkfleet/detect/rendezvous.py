@@ -20,10 +20,14 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
    overlap, must last ``min_alongside_hours``. Distances are shortened by
    ``position_tolerance_km`` (5 km: A's loiter position is a mean, and a vessel under
    2 kn drifts a few km in hours). ``details`` carry the window and the speeds B needed.
+   At B's own speed over ground either side of the gap (``cruise_speed_kn`` 10 kn when
+   unknown or under 3 kn) the window must still last ``min_expected_alongside_hours``
+   (2 h): a vessel that went to meet A spent its silence sailing there and back, one
+   that merely passed within reach had no time to spare.
 3. **Explained loitering is skipped**: a loiter that overlaps a visible encounter of
    A with a third vessel (when encounter events are given) already has its partner.
 4. **One to one**: each dark gap and each loitering take part in at most one
-   rendezvous, paired greedily by the longest window (then the lowest speeds);
+   rendezvous, paired greedily by the longest expected window (then the lowest speeds);
    ``details.other_candidates`` counts the loiterers a gap could also have met.
    ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger (``details`` says which
    one loitered and which one went dark); ``start``/``end`` are A's loitering time and
@@ -64,6 +68,8 @@ _GAP_KEYS = [
     "gap_start_lon",
     "gap_end_lat",
     "gap_end_lon",
+    "start_sog_kn",
+    "end_sog_kn",
 ]
 _LOITER_DETAILS = pl.Struct({"seg_id": pl.String, "loitering_hours": pl.Float64})
 _GAP_DETAILS = pl.Struct(
@@ -73,6 +79,8 @@ _GAP_DETAILS = pl.Struct(
         "end_lon": pl.Float64,
         "gap_hours": pl.Float64,
         "likely_intentional": pl.Boolean,
+        "start_sog_kn": pl.Float64,
+        "end_sog_kn": pl.Float64,
     }
 )
 
@@ -85,6 +93,8 @@ class RendezvousParams:
     min_overlap_fraction: float = 0.5
     position_tolerance_km: float = 5.0
     min_alongside_hours: float = 3.0
+    cruise_speed_kn: float = 10.0
+    min_expected_alongside_hours: float = 2.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -243,9 +253,39 @@ def _reachable(found: pl.DataFrame, params: RendezvousParams) -> pl.DataFrame:
         ),
     )
     required = pl.max_horizontal("required_speed_in_kn", "required_speed_out_kn")
-    return framed.with_columns(required_speed_kn=required).filter(
-        pl.col("alongside_hours") >= params.min_alongside_hours
+    framed = framed.with_columns(required_speed_kn=required, **_expected(params))
+    return framed.filter(
+        (pl.col("alongside_hours") >= params.min_alongside_hours)
+        & (pl.col("expected_alongside_hours") >= params.min_expected_alongside_hours)
     )
+
+
+def _expected(params: RendezvousParams) -> dict[str, pl.Expr]:
+    """B's time alongside if it sailed at its own observed speed (SOG either side of the gap).
+
+    A vessel that really went to meet A spends its silence sailing there, lying
+    alongside and sailing on, so at its own speed the window stays hours long; one that
+    merely passed within reach has no time to spare for it.
+    """
+    tol = params.position_tolerance_km
+
+    def cruise(sog: str) -> pl.Expr:
+        own = pl.when(pl.col(sog) >= 3.0).then(pl.col(sog))
+        knots = own.fill_null(params.cruise_speed_kn).clip(3.0, params.max_speed_kn)
+        return knots * KM_PER_NM
+
+    def travel(km: str, sog: str) -> pl.Expr:
+        hours = (pl.col(km) - tol).clip(lower_bound=0.0) / cruise(sog)
+        return pl.duration(microseconds=(hours * _US_PER_HOUR).cast(pl.Int64))
+
+    arrive = pl.max_horizontal(
+        pl.col("gap_start") + travel("distance_in_km", "start_sog_kn"), "overlap_start"
+    )
+    leave = pl.min_horizontal(
+        pl.col("gap_end") - travel("distance_out_km", "end_sog_kn"), "overlap_end"
+    )
+    hours = (leave - arrive).dt.total_microseconds() / _US_PER_HOUR
+    return {"expected_alongside_hours": hours}
 
 
 def _travel_us(km: pl.Expr, tolerance_km: float, km_per_hour: float) -> pl.Expr:
@@ -323,6 +363,7 @@ def _details(params: RendezvousParams) -> pl.Expr:
         "loitering_hours",
         "gap_hours",
         "alongside_hours",
+        "expected_alongside_hours",
         "distance_in_km",
         "required_speed_in_kn",
         "distance_out_km",
