@@ -12,14 +12,16 @@ segment's samples. Only the partner search involves all vessels, and it involves
    exactly those of the local run — no spatial tiles and no halo are needed, because
    nothing in this step looks across grid times. Output: each kept partner within
    ``max_encounter_dist_km``, as a directed pair of samples.
-2. **Pairs** (:func:`encounter_task`): directed pairs are grouped by vessel pair,
-   however many windows their runs span, so a run cut by a window edge is whole
-   again. For each directed pair of segments, the local ``raw_encounters`` runs on a
-   small frame of just those samples: A's close samples, B's partners, and after each
-   break in A's sample numbering ``k`` a *breaker* (a copy of A's sample at the
-   antipode, one microsecond later) so that A's samples are consecutive exactly where
-   they are consecutive in A's whole track. Then the local ``encounters`` applies the
-   port filter, GFW's merge and the publish filter to the pair's raw encounters.
+2. **Pairs** (:func:`encounter_task`): directed pairs are grouped by vessel pair
+   (hashed into ``_pair`` buckets), however many windows their runs span, so a run cut
+   by a window edge is whole again. The local ``raw_encounters`` then runs on just
+   those samples: for each directed pair of segments (A, B), A's close samples and B's
+   partners, plus a *breaker* after each break in A's sample numbering ``k`` (a copy
+   of A's sample at the antipode, one microsecond later), so that A's samples are
+   consecutive exactly where they are consecutive in A's whole track. All directed
+   pairs of a bucket go through one call, each moved to its own stretch of time (see
+   :func:`_raw_encounters`). Last, the local ``encounters`` applies the port filter,
+   GFW's merge and the publish filter to the bucket's raw encounters.
 
 >>> pairs_task(DetectParams(), tables.RESAMPLED.empty_table()).num_rows
 0
@@ -79,21 +81,58 @@ def encounter_task(ctx: Context, table: pa.Table) -> pa.Table:
 
 
 def _raw_encounters(pairs: pl.DataFrame, params: EncounterParams) -> pl.DataFrame:
-    """Raw encounters of every directed segment pair in ``pairs``."""
-    directed = pairs.partition_by("a_seg_id", "b_seg_id", maintain_order=True)
-    frames = [_directed_raw(part, params) for part in directed]
-    return pl.concat([RAW_SCHEMA.to_frame(), *frames])
+    """Raw encounters of every directed segment pair in ``pairs``, in one batch.
+
+    Each directed segment pair becomes a *block*: its samples are moved in time by a
+    whole number of grid steps to a stretch of the time line no other block touches,
+    and its segments are renamed per block, so blocks never meet in the partner search
+    nor in a run; the raw encounters are then moved back and renamed back.
+    """
+    if pairs.is_empty():
+        return RAW_SCHEMA.to_frame()
+    blocks = _blocks(pairs, params.resample_minutes * 60 * 1_000_000)
+    a = blocks.select("ts", "a_k", "_block", *[pl.col(f"a_{c}").alias(c) for c in _SAMPLE])
+    b = blocks.select("ts", *[pl.col(f"b_{c}").alias(c) for c in _SAMPLE])
+    a = a.sort("_block", "ts")
+    broken = a.filter((pl.col("a_k").shift(-1).over("_block") != pl.col("a_k") + 1).fill_null(True))
+    samples = pl.concat([a, _antipodes(broken), b], how="diagonal").select(RESAMPLED_SCHEMA.names())
+    raw = raw_encounters(samples, params)
+    return _restored(raw, blocks)
 
 
-def _directed_raw(part: pl.DataFrame, params: EncounterParams) -> pl.DataFrame:
-    """Raw encounters of segment A with partner segment B (the rows of ``part``)."""
-    a = part.select("ts", "a_k", *[pl.col(f"a_{c}").alias(c) for c in _SAMPLE]).sort("ts")
-    b = part.select("ts", *[pl.col(f"b_{c}").alias(c) for c in _SAMPLE])
-    broken = a.filter(pl.col("a_k").shift(-1) != pl.col("a_k") + 1)
-    mini = pl.concat([a.drop("a_k"), _antipodes(broken.drop("a_k")), b], how="diagonal")
-    raw = raw_encounters(mini.select(RESAMPLED_SCHEMA.names()), params)
-    seg_a, seg_b = part["a_seg_id"][0], part["b_seg_id"][0]
-    return raw.filter((pl.col("seg_id") == seg_a) & (pl.col("other_seg_id") == seg_b))
+def _blocks(pairs: pl.DataFrame, step_us: int) -> pl.DataFrame:
+    """``pairs`` numbered by directed segment pair, moved apart in time, segments renamed."""
+    t = pairs["ts"].dt.epoch("us")
+    base = int(t.min() // step_us * step_us)  # type: ignore[operator]
+    stride = (int(t.max() - base) // step_us + 2) * step_us  # type: ignore[operator]
+    block = pl.struct("a_seg_id", "b_seg_id").rank("dense").cast(pl.Int64) - 1
+    numbered = pairs.with_columns(_block=block)
+    shift_us = pl.col("_block") * stride - base
+    return numbered.with_columns(
+        _shift=shift_us,
+        _a_seg=pl.col("a_seg_id"),
+        _b_seg=pl.col("b_seg_id"),
+        ts=pl.col("ts") + pl.duration(microseconds=shift_us),
+        a_seg_id=pl.format("{}#{}", "a_seg_id", "_block"),
+        b_seg_id=pl.format("{}#{}", "b_seg_id", "_block"),
+    )
+
+
+def _restored(raw: pl.DataFrame, blocks: pl.DataFrame) -> pl.DataFrame:
+    """Raw encounters of each block's own direction, with their real segments and times."""
+    keys = blocks.select(
+        pl.col("a_seg_id").alias("seg_id"), pl.col("b_seg_id").alias("other_seg_id"),
+        "_a_seg", "_b_seg", "_shift",
+    ).unique()  # fmt: skip
+    own = raw.join(keys, on=["seg_id", "other_seg_id"], how="inner")
+    back = pl.duration(microseconds=pl.col("_shift"))
+    restored = own.with_columns(
+        seg_id=pl.col("_a_seg"),
+        other_seg_id=pl.col("_b_seg"),
+        start=pl.col("start") - back,
+        end=pl.col("end") - back,
+    )
+    return restored.select(RAW_SCHEMA.names())
 
 
 def _antipodes(samples: pl.DataFrame) -> pl.DataFrame:
