@@ -14,7 +14,8 @@ import pytest
 
 import darkfleet
 from darkfleet.detect._ids import event_id
-from darkfleet.detect.identity import IdentityParams, attach_segments, identity_changes
+from darkfleet.detect._static import attach_segments
+from darkfleet.detect.identity import IdentityParams, identity_changes
 from darkfleet.detect.segment import segment
 from darkfleet.errors import ConfigError
 from darkfleet.places import Places

@@ -41,14 +41,14 @@ import polars as pl
 
 from darkfleet import schema
 from darkfleet.detect._resample import empty_positions  # noqa: F401  (the doctest)
-from darkfleet.detect.encounters import PlaceLookup
-from darkfleet.detect.identity import (
+from darkfleet.detect._static import (
     attach_segments,
     consecutive_pairs,
     event_table,
     stable_runs,
     valid_fixes,
 )
+from darkfleet.detect.encounters import PlaceLookup
 from darkfleet.errors import ConfigError
 from darkfleet.geo import haversine_km
 from darkfleet.schema import EVENTS

@@ -31,7 +31,7 @@ import polars as pl
 
 from darkfleet import schema
 from darkfleet.detect._resample import empty_positions  # noqa: F401  (the doctest)
-from darkfleet.detect.identity import event_table
+from darkfleet.detect._static import event_table
 from darkfleet.errors import ConfigError
 from darkfleet.places import Places, zone_matrix
 from darkfleet.schema import EVENTS

@@ -102,7 +102,7 @@ def segment_identities(positions: pl.DataFrame, static: pl.DataFrame) -> pl.Data
     Static reports are attached to the segment whose fix is nearest in time
     (:func:`darkfleet.detect.identity.attach_segments`).
     """
-    from darkfleet.detect.identity import attach_segments
+    from darkfleet.detect._static import attach_segments
 
     attached = attach_segments(static.drop("seg_id", strict=False), positions)
     history = identity_history(attached.filter(pl.col("seg_id").is_not_null()))
