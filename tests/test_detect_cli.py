@@ -76,11 +76,20 @@ def test_events_by_kind_and_as_geojson_kml_parquet(
     gap_csv = run_cli("events", "--store", store, "--kind", "gap").stdout
     assert {r["kind"] for r in csv.DictReader(io.StringIO(gap_csv))} == {"gap"}
     geo = json.loads(run_cli("events", "--store", store, "--format", "geojson").stdout)
-    assert geo["type"] == "FeatureCollection" and len(geo["features"]) > 0
-    assert geo["features"][0]["geometry"]["type"] == "Point"
+    assert geo["type"] == "FeatureCollection"
+    points = [f for f in geo["features"] if f["geometry"]["type"] == "Point"]
+    assert len(points) == Store(store).info().events
+    tracks = [f for f in geo["features"] if f["properties"].get("role") == "case_track"]
+    encounter = next(f for f in points if f["properties"]["kind"] == "encounter")
+    both = {
+        t["properties"]["mmsi"] for t in tracks if t["properties"]["event_id"] == encounter["id"]
+    }
+    assert both == {encounter["properties"]["mmsi"], encounter["properties"]["other_mmsi"]}
+    assert all(t["geometry"]["type"] == "MultiLineString" for t in tracks)
     kml = ET.fromstring(run_cli("events", "--store", store, "--format", "kml").stdout)
     marks = kml.findall(".//{http://www.opengis.net/kml/2.2}Placemark")
     assert len(marks) == len(geo["features"])
+    assert kml.findall(".//{http://www.opengis.net/kml/2.2}LineString")
     out = tmp_path / "events.parquet"
     assert run_cli("events", "--store", store, "--format", "parquet", "--out", out).returncode == 0
     assert pl.read_parquet(out).schema == schema.polars_schema(schema.EVENTS)
