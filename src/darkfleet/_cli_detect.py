@@ -49,18 +49,28 @@ def detect(
         list[Path] | None, typer.Option("--zones", help="GeoJSON file of extra zones (repeatable).")
     ] = None,
     as_json: JsonOpt = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local (this process) or spark.")
+    ] = "local",
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master URL [default: local[2]].")
+    ] = None,
+    input_path: Annotated[
+        str | None,
+        typer.Option("--input", help="Spark only: a Parquet dataset of positions (any URI)."),
+    ] = None,
 ) -> None:
     """Detect events in the store's positions and save them (a rerun replaces them)."""
     from darkfleet.detect.pipeline import DetectParams, parse_kinds
-    from darkfleet.engine import detect_store
 
     wanted = parse_kinds(kinds)
     params = DetectParams.load(config)
     window = (parse_time(since, "--since"), parse_time(until, "--until"))
     if window[0] and window[1] and window[0] >= window[1]:
         raise ConfigError(f"--since {since} is not before --until {until}")
+    run = _engine(engine, master, input_path)
     with Store(store_path(store), writable=True) as st, _stage_progress(not as_json) as progress:
-        summary = detect_store(st, params, wanted, *window, parse_bbox(bbox), zones or [], progress)
+        summary = run(st, params, wanted, *window, parse_bbox(bbox), zones or [], progress)
     if as_json:
         print_json(summary)
         return
@@ -172,6 +182,25 @@ def evaluate(
             ["kind", "truth", "found", "recall", "events", "correct", "precision"],
             rows,
         )
+    )
+
+
+def _engine(name: str, master: str | None, input_path: str | None) -> Any:
+    """The detect_store function of ``--engine`` (Spark options bound)."""
+    if name == "local":
+        if master or input_path:
+            raise ConfigError("--master and --input need --engine spark")
+        from darkfleet.engine import detect_store
+
+        return detect_store
+    if name != "spark":
+        raise ConfigError(f"--engine {name!r}: choose local or spark")
+    from functools import partial
+
+    from darkfleet.engine.spark import SparkOptions, detect_store_spark
+
+    return partial(
+        detect_store_spark, options=SparkOptions(master=master), positions_path=input_path
     )
 
 

@@ -63,7 +63,9 @@ def pairs_task(params: DetectParams, table: pa.Table) -> pa.Table:
 
 
 def _pair_rows(samples: pl.DataFrame, a: np.ndarray, b: np.ndarray) -> pl.DataFrame:
-    side_a = samples[a].select("ts", pl.col("k").alias("a_k"), *[pl.col(c).alias(f"a_{c}") for c in _SAMPLE])
+    side_a = samples[a].select(
+        "ts", pl.col("k").alias("a_k"), *[pl.col(c).alias(f"a_{c}") for c in _SAMPLE]
+    )
     side_b = samples[b].select(*[pl.col(c).alias(f"b_{c}") for c in _SAMPLE])
     return pl.concat([side_a, side_b], how="horizontal")
 
@@ -102,9 +104,9 @@ def _raw_encounters(pairs: pl.DataFrame, params: EncounterParams) -> pl.DataFram
 
 def _blocks(pairs: pl.DataFrame, step_us: int) -> pl.DataFrame:
     """``pairs`` numbered by directed segment pair, moved apart in time, segments renamed."""
-    t = pairs["ts"].dt.epoch("us")
-    base = int(t.min() // step_us * step_us)  # type: ignore[operator]
-    stride = (int(t.max() - base) // step_us + 2) * step_us  # type: ignore[operator]
+    t = pairs["ts"].dt.epoch("us").to_numpy()
+    base = int(t.min()) // step_us * step_us
+    stride = ((int(t.max()) - base) // step_us + 2) * step_us
     block = pl.struct("a_seg_id", "b_seg_id").rank("dense").cast(pl.Int64) - 1
     numbered = pairs.with_columns(_block=block)
     shift_us = pl.col("_block") * stride - base

@@ -44,7 +44,7 @@ def read_table(
 
 
 def _canonical(frame: Any, target: Any, table: str) -> Any:
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as sf
 
     from darkfleet.errors import InputFormatError
 
@@ -53,7 +53,9 @@ def _canonical(frame: Any, target: Any, table: str) -> Any:
         raise InputFormatError(f"{table} input lacks column(s) {missing}")
     return frame.select(
         *[
-            (F.col(f.name) if f.name in frame.columns else F.lit(None)).cast(f.dataType).alias(f.name)
+            (sf.col(f.name) if f.name in frame.columns else sf.lit(None))
+            .cast(f.dataType)
+            .alias(f.name)
             for f in target.fields
         ]
     )
@@ -64,19 +66,21 @@ def _filtered(
     window: tuple[datetime | None, datetime | None],
     bbox: tuple[float, float, float, float] | None,
 ) -> Any:
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as sf
 
     since, until = window
     if since:
-        frame = frame.filter(F.col("ts") >= F.timestamp_micros(F.lit(_micros(since))))
+        frame = frame.filter(sf.col("ts") >= sf.timestamp_micros(sf.lit(_micros(since))))
     if until:
-        frame = frame.filter(F.col("ts") < F.timestamp_micros(F.lit(_micros(until))))
+        frame = frame.filter(sf.col("ts") < sf.timestamp_micros(sf.lit(_micros(until))))
     if bbox:
         min_lon, min_lat, max_lon, max_lat = bbox
-        lat_ok = F.col("lat").between(min_lat, max_lat)
-        lon = F.col("lon")
+        lat_ok = sf.col("lat").between(min_lat, max_lat)
+        lon = sf.col("lon")
         across = (lon >= min_lon) | (lon <= max_lon)
-        frame = frame.filter(lat_ok & (lon.between(min_lon, max_lon) if min_lon <= max_lon else across))
+        frame = frame.filter(
+            lat_ok & (lon.between(min_lon, max_lon) if min_lon <= max_lon else across)
+        )
     return frame
 
 

@@ -15,8 +15,11 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from darkfleet.errors import DarkfleetError, EngineError
@@ -31,8 +34,16 @@ _SETTINGS = {
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
 }
+_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
 
 
 def spark_session(master: str | None, shuffle_partitions: int | None = None) -> Any:
@@ -40,9 +51,7 @@ def spark_session(master: str | None, shuffle_partitions: int | None = None) -> 
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise EngineError(
-            "--engine spark needs pyspark: pip install 'darkfleet[spark]'"
-        ) from None
+        raise EngineError("--engine spark needs pyspark: pip install 'darkfleet[spark]'") from None
     missing = _missing_java()
     if missing:
         raise EngineError("--engine spark needs a Java 17+ runtime: no java on PATH or JAVA_HOME")
@@ -53,12 +62,23 @@ def spark_session(master: str | None, shuffle_partitions: int | None = None) -> 
     if url.startswith("local"):
         settings = {**_LOCAL_DEFAULTS, **settings}
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers see darkfleet
+    settings.setdefault("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_log4j()}")
     for key, value in settings.items():
         builder = builder.config(key, value)
+    # PySpark warns about pandas 3 on every Arrow UDF; darkfleet's UDFs never use pandas.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     with engine_errors("starting Spark"):
         session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _log4j() -> str:
+    """A log4j2 configuration that lets only errors through (the JVM reads it at start)."""
+    path = Path(tempfile.gettempdir()) / "darkfleet-spark-log4j2.properties"
+    if not path.is_file() or path.read_text() != _LOG4J:
+        path.write_text(_LOG4J)
+    return str(path)
 
 
 def _missing_java() -> str | None:

@@ -61,7 +61,12 @@ PERIODS = pa.schema(
     ]
 )
 RECEPTION = pa.schema(
-    [("cell_lat", pa.float64()), ("cell_lon", pa.float64()), ("day", pa.date32()), ("n", pa.int64())]
+    [
+        ("cell_lat", pa.float64()),
+        ("cell_lon", pa.float64()),
+        ("day", pa.date32()),
+        ("n", pa.int64()),
+    ]
 )
 _SAMPLE = [
     ("mmsi", pa.int64()),

@@ -81,8 +81,9 @@ class Context:
             _PLACES.clear()
             base = Places.bundled().with_zones(self.zones)
             derived = self.anchorages
-            has_derived = derived is not None and derived.height > 0
-            _PLACES[self.token] = base.with_anchorages(derived) if has_derived else base
+            if derived is not None and derived.height:
+                base = base.with_anchorages(derived)  # as the local pipeline: only when any
+            _PLACES[self.token] = base
         return _PLACES[self.token]
 
 

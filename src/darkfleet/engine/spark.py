@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -44,13 +43,12 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from darkfleet import _places_anchorages as anchorage_module
 from darkfleet.detect.gaps import reception
 from darkfleet.detect.pipeline import ALL_KINDS, DetectParams, Stage, combine_events
 from darkfleet.detect.rendezvous import dark_rendezvous
 from darkfleet.engine import _spark_tables as tables
 from darkfleet.engine._spark_encounters import encounter_task, pairs_task
-from darkfleet.engine._spark_inject import injected, returning
+from darkfleet.engine._spark_global import POINT, anchorages_from_periods, vessel_components
 from darkfleet.engine._spark_read import read_table
 from darkfleet.engine._spark_session import engine_errors, spark_session
 from darkfleet.engine._spark_vessels import (
@@ -63,7 +61,7 @@ from darkfleet.engine._spark_vessels import (
     segment_task,
 )
 from darkfleet.engine.local import save_events
-from darkfleet.places import Places, derive_anchorages, load_zones
+from darkfleet.places import load_zones
 from darkfleet.store import Store
 
 __all__ = ["SparkOptions", "detect_spark", "detect_store_spark"]
@@ -143,7 +141,9 @@ class _Run:
         progress: Stage | None,
         options: SparkOptions,
     ) -> None:
-        wanted = set(kinds) | ({"loitering", "gap", "encounter"} if "dark_rendezvous" in kinds else set())
+        wanted = set(kinds) | (
+            {"loitering", "gap", "encounter"} if "dark_rendezvous" in kinds else set()
+        )
         self.kinds, self.options, self.progress = kinds, options, progress
         slots = options.window_hours * 60 // params.encounter.resample_minutes
         order = tuple(k for k in ALL_KINDS if k in wanted)
@@ -193,29 +193,31 @@ class _Run:
     # -- input, counts and buckets ------------------------------------------------------
 
     def _count(self) -> None:
-        from pyspark.sql import functions as F
+        from pyspark.sql import functions as sf
 
-        valid = F.col("lat").isNotNull() & F.col("lon").isNotNull()
+        valid = sf.col("lat").isNotNull() & sf.col("lon").isNotNull()
         row = self.raw_positions.agg(
-            F.count(F.lit(1)).alias("n"),
-            F.countDistinct("mmsi").alias("vessels"),
-            F.sum(valid.cast("long")).alias("valid"),
+            sf.count(sf.lit(1)).alias("n"),
+            sf.countDistinct("mmsi").alias("vessels"),
+            sf.sum(valid.cast("long")).alias("valid"),
         ).first()
         self.counts = (int(row["n"]), int(row["vessels"]))
         buckets = math.ceil((row["valid"] or 0) / self.options.rows_per_bucket)
         self.buckets = max(buckets, self.session.sparkContext.defaultParallelism * 2)
 
     def _grouped(self) -> tuple[Any, Any]:
-        from pyspark.sql import functions as F
+        from pyspark.sql import functions as sf
 
         components = self._components()
-        key = F.pmod(F.xxhash64(F.coalesce(F.col("_component"), F.col("mmsi"))), F.lit(self.buckets))
+        key = sf.pmod(
+            sf.xxhash64(sf.coalesce(sf.col("_component"), sf.col("mmsi"))), sf.lit(self.buckets)
+        )
 
         def keyed(frame: Any) -> Any:
-            joined = frame.join(F.broadcast(components), "mmsi", "left")
+            joined = frame.join(sf.broadcast(components), "mmsi", "left")
             return joined.withColumn(tables.GROUP, key).drop("_component")
 
-        valid = self.raw_positions.filter(F.col("lat").isNotNull() & F.col("lon").isNotNull())
+        valid = self.raw_positions.filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
         return keyed(valid), keyed(self.raw_static)
 
     def _components(self) -> Any:
@@ -227,22 +229,24 @@ class _Run:
     # -- global inputs --------------------------------------------------------------------
 
     def _anchorages(self, segmented: Any) -> pl.DataFrame:
-        from pyspark.sql import functions as F
+        from pyspark.sql import functions as sf
 
         grouped = segmented.groupBy(tables.GROUP)
-        periods = _polars(grouped.applyInArrow(_bound(periods_task, self.ctx), _spark(tables.PERIODS)))
-        span = _polars(segmented.agg(F.min("ts").alias("lo"), F.max("ts").alias("hi")))
+        periods = _polars(
+            grouped.applyInArrow(_bound(periods_task, self.ctx), _spark(tables.PERIODS))
+        )
+        span = _polars(segmented.agg(sf.min("ts").alias("lo"), sf.max("ts").alias("hi")))
         return anchorages_from_periods(periods, span, self.ctx.params)
 
     def _reception(self, segmented: Any) -> pl.DataFrame:
-        from pyspark.sql import functions as F
+        from pyspark.sql import functions as sf
 
         daily = segmented.mapInArrow(_bound(reception_task, self.ctx), _spark(tables.RECEPTION))
-        cells = daily.groupBy("cell_lat", "cell_lon", "day").agg(F.sum("n").alias("n"))
+        cells = daily.groupBy("cell_lat", "cell_lon", "day").agg(sf.sum("n").alias("n"))
         means = cells.groupBy("cell_lat", "cell_lon").agg(
-            F.avg("n").alias("positions_per_day"), F.count(F.lit(1)).alias("days")
+            sf.avg("n").alias("positions_per_day"), sf.count(sf.lit(1)).alias("days")
         )
-        return _polars(means).cast(reception(pl.DataFrame(schema=_POINT)).schema)
+        return _polars(means).cast(reception(pl.DataFrame(schema=POINT)).schema)
 
     # -- detection ------------------------------------------------------------------------
 
@@ -252,7 +256,7 @@ class _Run:
         return _polars(events, tables.EVENTS)
 
     def _encounters(self, segmented: Any) -> pl.DataFrame:
-        from pyspark.sql import functions as F
+        from pyspark.sql import functions as sf
 
         samples = segmented.groupBy(tables.GROUP).applyInArrow(
             _bound(resample_task, self.ctx), _spark(tables.RESAMPLED)
@@ -260,8 +264,8 @@ class _Run:
         pairs = samples.groupBy(tables.WINDOW).applyInArrow(
             _bound(pairs_task, self.ctx.params), _spark(tables.PAIRS)
         )
-        pair_key = F.xxhash64(F.least("a_mmsi", "b_mmsi"), F.greatest("a_mmsi", "b_mmsi"))
-        keyed = pairs.withColumn(tables.PAIR, F.pmod(pair_key, F.lit(self.buckets)))
+        pair_key = sf.xxhash64(sf.least("a_mmsi", "b_mmsi"), sf.greatest("a_mmsi", "b_mmsi"))
+        keyed = pairs.withColumn(tables.PAIR, sf.pmod(pair_key, sf.lit(self.buckets)))
         events = keyed.groupBy(tables.PAIR).applyInArrow(
             _bound(encounter_task, self.ctx), _spark(tables.EVENTS)
         )
@@ -276,45 +280,6 @@ class _Run:
             places,
             results.get("encounter"),
         )
-
-
-_POINT = {"lat": pl.Float64, "lon": pl.Float64, "ts": pl.Datetime("us", "UTC")}
-
-
-def vessel_components(links: pl.DataFrame) -> pl.DataFrame:
-    """(mmsi, _component) of MMSIs linked by a shared IMO, named by their smallest MMSI.
-
-    ``links`` holds (mmsi, imo) pairs; MMSIs linked to no other MMSI are left out.
-    """
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for _, group in links.group_by("imo"):
-        mmsis = [int(m) for m in group["mmsi"]]
-        for other in mmsis[1:]:
-            low, high = sorted((root(mmsis[0]), root(other)))
-            parent[high] = low
-    roots = {m: root(m) for m in parent}
-    sizes = Counter(roots.values())
-    rows = [(m, c) for m, c in roots.items() if sizes[c] > 1]
-    return pl.DataFrame(rows, schema={"mmsi": pl.Int64, "_component": pl.Int64}, orient="row")
-
-
-def anchorages_from_periods(
-    periods: pl.DataFrame, span: pl.DataFrame, params: DetectParams
-) -> pl.DataFrame:
-    """``derive_anchorages`` from periods computed per track and the input's time span."""
-    ordered = periods.sort("mmsi", "start", "end", "lat", "lon")
-    edges = pl.DataFrame(
-        {"mmsi": [0, 0], "ts": [span["lo"][0], span["hi"][0]], "lat": [None, None], "lon": [None, None]},
-        schema={"mmsi": pl.Int64, **_POINT},
-    )
-    with injected(anchorage_module, "stationary_periods", returning(ordered)):
-        return derive_anchorages(edges, params.anchorage)
 
 
 def _by_kind(events: pl.DataFrame, kinds: Sequence[str]) -> dict[str, pl.DataFrame]:
@@ -344,6 +309,3 @@ def _spark(arrow: pa.Schema) -> Any:
 
 def _polars(frame: Any, canonical: pa.Schema | None = None) -> pl.DataFrame:
     return tables.from_arrow(frame.toArrow(), canonical)
-
-
-_ = Places
