@@ -6,8 +6,9 @@ For every file the report proves conservation:
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -134,10 +135,13 @@ def _ingest_unit(
         report = FileReport(unit.name, found)
         txn = store.transaction(unit.sha256)
         try:
-            for batch in read_stream(stream, unit.name, found, assume_time):
-                _stage(batch, txn, indexes, report)
-                if progress:
-                    progress(unit.name, unit.progress(stream), unit.size)
+            _read_and_stage(
+                read_stream(stream, unit.name, found, assume_time),
+                txn,
+                indexes,
+                report,
+                lambda: progress and progress(unit.name, unit.progress(stream), unit.size),
+            )
         except (DarkfleetError, KeyboardInterrupt):
             txn.abort()
             for index in indexes.values():
@@ -151,6 +155,38 @@ def _ingest_unit(
     for index in indexes.values():
         index.commit()
     return report
+
+
+def _read_and_stage(
+    batches: Iterator[Batch],
+    txn: Any,
+    indexes: dict[str, KeyIndex],
+    report: FileReport,
+    tick: Callable[[], object],
+) -> None:
+    """Decode the next batch while the previous one is deduplicated and written.
+
+    One worker thread stages batches strictly in order (deduplication depends on it);
+    at most ``_IN_FLIGHT`` batches wait for it, so memory stays bounded. Decoding and
+    Parquet writing spend most of their time outside the GIL, so on two cores they
+    overlap.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="darkfleet-stage") as pool:
+        pending: deque[Future[None]] = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(_stage, batch, txn, indexes, report))
+                while len(pending) > _IN_FLIGHT:
+                    pending.popleft().result()
+                tick()
+            while pending:
+                pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+_IN_FLIGHT = 2
 
 
 def _stage(batch: Batch, txn: Any, indexes: dict[str, KeyIndex], report: FileReport) -> None:
