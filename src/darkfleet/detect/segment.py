@@ -132,22 +132,20 @@ def segment(positions: pl.DataFrame, params: SegmentParams = SegmentParams()) ->
 
 def _sorted(positions: pl.DataFrame) -> pl.DataFrame:
     """Sort by (mmsi, ts), breaking ties on content so that row order never matters."""
-    order = positions.select(pl.arg_sort_by("mmsi", "ts")).to_series().to_numpy().copy()
-    keys = positions.select("mmsi", pl.col("ts").dt.epoch("us")).to_numpy()[order]
-    tied = np.r_[False, np.all(keys[1:] == keys[:-1], axis=1)]
-    tied |= np.r_[tied[1:], False]
-    if tied.any():  # rare: re-sort only the rows that share (mmsi, ts) on every column
-        slots = np.flatnonzero(tied)
-        order[slots] = order[slots][_tie_order(positions[order[slots]])]
-    return positions[order]
-
-
-def _tie_order(rows: pl.DataFrame) -> IntArray:
-    """Order of ``rows`` by (mmsi, ts) and then by content, source last."""
-    keys = ["mmsi", "ts", *[c for c in _TIE_BREAK if c in rows.columns]]
-    source = pl.col("source").cast(pl.Utf8) if "source" in rows.columns else pl.lit(None)
-    indexed = rows.select(*keys, source.alias("_source"), pl.int_range(pl.len()).alias("_i"))
-    return indexed.sort([*keys, "_source"], nulls_last=True)["_i"].to_numpy()
+    frame = positions.sort("mmsi", "ts")
+    keys = frame.select(
+        tied=((pl.col("mmsi") == pl.col("mmsi").shift(1)) & (pl.col("ts") == pl.col("ts").shift(1)))
+    )
+    if not keys["tied"].any():
+        return frame
+    # Rare: some rows share (mmsi, ts); order those by every content column, source last.
+    content = [c for c in _TIE_BREAK if c in positions.columns]
+    source = pl.col("source").cast(pl.Utf8) if "source" in positions.columns else pl.lit(None)
+    return (
+        positions.with_columns(source.alias("_source"))
+        .sort(["mmsi", "ts", *content, "_source"], nulls_last=True)
+        .drop("_source")
+    )
 
 
 def _labels(frame: pl.DataFrame, params: SegmentParams) -> IntArray:
