@@ -107,6 +107,7 @@ def engine_errors(doing: str) -> Iterator[None]:
 
 
 def _first_line(exc: Exception) -> str:
+    """The most telling line of a (possibly multi-page, JVM) error message."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    useful = [line for line in lines if "Error" in line or "Exception" in line]
-    return (useful or lines or [type(exc).__name__])[-1 if useful else 0][:300]
+    errors = [line for line in lines if "Error" in line or "Exception" in line]
+    return (errors[-1] if errors else lines[0] if lines else type(exc).__name__)[:300]
