@@ -15,6 +15,7 @@ import numpy.typing as npt
 __all__ = [
     "EARTH_RADIUS_KM",
     "KM_PER_NM",
+    "bearing_deg",
     "circular_mean_deg",
     "haversine_km",
     "implied_speed_kn",
@@ -35,6 +36,15 @@ def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayL
     dlon = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dlat / 2.0) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2.0) ** 2
     return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+def bearing_deg(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
+    """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlon = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    y = np.sin(dlon) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dlon)
+    return np.asarray((np.degrees(np.arctan2(y, x)) + 360.0) % 360.0)
 
 
 def implied_speed_kn(distance_km: ArrayLike, hours: ArrayLike) -> FloatArray:

@@ -247,5 +247,7 @@ def _details(params: GapParams) -> pl.Expr:
         pl.col("_seg").alias("end_seg_id"),
         rounded(pl.col("_prev_sog_kn")).alias("start_sog_kn"),
         rounded(pl.col("sog_kn")).alias("end_sog_kn"),
+        rounded(pl.col("_prev_cog_deg")).alias("start_cog_deg"),
+        rounded(pl.col("cog_deg")).alias("end_cog_deg"),
     ]
     return pl.struct(fields).struct.json_encode()

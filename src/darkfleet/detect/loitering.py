@@ -103,7 +103,7 @@ def track_intervals(positions: pl.DataFrame, max_gap_hours: float) -> pl.DataFra
     Adds ``prev_ts``, ``prev_lat``, ``prev_lon``, ``km`` and ``hours`` (null at a
     segment's first fix) and ``valid`` (an interval of at most ``max_gap_hours``).
     """
-    extra = [c for c in ("_seg", "sog_kn") if c in positions.columns]
+    extra = [c for c in ("_seg", "sog_kn", "cog_deg") if c in positions.columns]
     tracks = (
         positions.lazy()
         .filter(pl.col("lat").is_finite() & pl.col("lon").is_finite())

@@ -23,11 +23,14 @@ events (as :func:`~darkfleet.detect.loitering.loitering` and
    At B's own speed over ground either side of the gap (``cruise_speed_kn`` 10 kn when
    unknown or under 3 kn) the window must still last ``min_expected_alongside_hours``
    (2 h): a vessel that went to meet A spent its silence sailing there and back, one
-   that merely passed within reach had no time to spare.
+   that merely passed within reach had no time to spare. And when it fell silent B was
+   heading for A, and when heard again heading away from it: its course over ground
+   lies within ``max_course_offset_deg`` (60°) of the bearing to (from) A's position.
 3. **Explained loitering is skipped**: a loiter that overlaps a visible encounter of
    A with a third vessel (when encounter events are given) already has its partner.
 4. **One to one**: each dark gap and each loitering take part in at most one
-   rendezvous, paired greedily by the longest expected window (then the lowest speeds);
+   rendezvous, paired greedily: B's course pointing most nearly at A first (an unknown
+   course counts as 45° off), then the longest expected window;
    ``details.other_candidates`` counts the loiterers a gap could also have met.
    ``mmsi`` is the smaller MMSI and ``other_mmsi`` the larger (``details`` says which
    one loitered and which one went dark); ``start``/``end`` are A's loitering time and
@@ -53,7 +56,7 @@ from darkfleet import schema  # noqa: F401  (the doctest)
 from darkfleet.detect._events import event_table, place_distances, rounded
 from darkfleet.detect.encounters import PlaceLookup
 from darkfleet.errors import ConfigError
-from darkfleet.geo import KM_PER_NM, haversine_km
+from darkfleet.geo import KM_PER_NM, bearing_deg, haversine_km
 
 __all__ = ["PAIR_BUDGET", "RendezvousParams", "candidates", "dark_rendezvous"]
 
@@ -70,6 +73,8 @@ _GAP_KEYS = [
     "gap_end_lon",
     "start_sog_kn",
     "end_sog_kn",
+    "start_cog_deg",
+    "end_cog_deg",
 ]
 _LOITER_DETAILS = pl.Struct({"seg_id": pl.String, "loitering_hours": pl.Float64})
 _GAP_DETAILS = pl.Struct(
@@ -81,6 +86,8 @@ _GAP_DETAILS = pl.Struct(
         "likely_intentional": pl.Boolean,
         "start_sog_kn": pl.Float64,
         "end_sog_kn": pl.Float64,
+        "start_cog_deg": pl.Float64,
+        "end_cog_deg": pl.Float64,
     }
 )
 
@@ -95,6 +102,7 @@ class RendezvousParams:
     min_alongside_hours: float = 3.0
     cruise_speed_kn: float = 10.0
     min_expected_alongside_hours: float = 2.0
+    max_course_offset_deg: float = 60.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -254,9 +262,36 @@ def _reachable(found: pl.DataFrame, params: RendezvousParams) -> pl.DataFrame:
     )
     required = pl.max_horizontal("required_speed_in_kn", "required_speed_out_kn")
     framed = framed.with_columns(required_speed_kn=required, **_expected(params))
+    framed = _with_course_offsets(framed)
+    heading_fits = pl.max_horizontal("course_offset_in_deg", "course_offset_out_deg").fill_null(0.0)
     return framed.filter(
         (pl.col("alongside_hours") >= params.min_alongside_hours)
         & (pl.col("expected_alongside_hours") >= params.min_expected_alongside_hours)
+        & (heading_fits <= params.max_course_offset_deg)
+    )
+
+
+def _with_course_offsets(found: pl.DataFrame) -> pl.DataFrame:
+    """Degrees between B's course over ground and the bearing to (from) A's position.
+
+    When it fell silent B was heading for A (``course_offset_in_deg``), and when it was
+    heard again it was heading away from A (``course_offset_out_deg``); null where the
+    course is unknown or B was within the position tolerance of A.
+    """
+    lat, lon = found["lat"].to_numpy(), found["lon"].to_numpy()
+    b_in = bearing_deg(
+        found["gap_start_lat"].to_numpy(), found["gap_start_lon"].to_numpy(), lat, lon
+    )
+    b_out = bearing_deg(lat, lon, found["gap_end_lat"].to_numpy(), found["gap_end_lon"].to_numpy())
+
+    def offset(bearing: np.ndarray, cog: str, km: str) -> pl.Expr:
+        diff = (pl.lit(pl.Series(bearing)) - pl.col(cog)).abs() % 360.0
+        angle = pl.min_horizontal(diff, 360.0 - diff)
+        return pl.when(pl.col(km) > 5.0).then(angle)
+
+    return found.with_columns(
+        course_offset_in_deg=offset(b_in, "start_cog_deg", "distance_in_km"),
+        course_offset_out_deg=offset(b_out, "end_cog_deg", "distance_out_km"),
     )
 
 
@@ -307,13 +342,19 @@ def _best_per_gap(found: pl.DataFrame) -> pl.DataFrame:
     needed; taking them greedily in that order, a gap or a loiter already paired is
     not paired again. ``other_candidates`` counts the pairings each gap gave up.
     """
-    ordered = found.sort(
-        "alongside_hours",
-        "required_speed_kn",
-        "overlap_fraction",
-        "start",
-        descending=[True, False, True, False],
-    ).with_columns(other_candidates=(pl.len().over("gap_event_id") - 1).cast(pl.Int64))
+    course = pl.max_horizontal("course_offset_in_deg", "course_offset_out_deg").fill_null(45.0)
+    ordered = (
+        found.with_columns(_course=course)
+        .sort(
+            "_course",
+            "expected_alongside_hours",
+            "required_speed_kn",
+            "start",
+            descending=[False, True, False, False],
+        )
+        .drop("_course")
+        .with_columns(other_candidates=(pl.len().over("gap_event_id") - 1).cast(pl.Int64))
+    )
     used_gaps: set[str] = set()
     used_loiters: set[str] = set()
     keep: list[int] = []
@@ -364,6 +405,8 @@ def _details(params: RendezvousParams) -> pl.Expr:
         "gap_hours",
         "alongside_hours",
         "expected_alongside_hours",
+        "course_offset_in_deg",
+        "course_offset_out_deg",
         "distance_in_km",
         "required_speed_in_kn",
         "distance_out_km",
