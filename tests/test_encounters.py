@@ -336,3 +336,24 @@ def test_grid_join_is_exact(seed: int, centre_lat: float, centre_lon: float, km:
     assert len(got) == i.size  # each pair once
     assert got == brute_force(lat, lon, slot, km)
     assert np.allclose(d, haversine_km(lat[i], lon[i], lat[j], lon[j]))
+
+
+def test_nearest_partner_trimming_matches_a_full_sort() -> None:
+    """Each sample keeps its max_tracked nearest partners (distance, then index)."""
+    from darkfleet.detect._runs import _by_pair_and_time, _kept_partners
+
+    rng = np.random.default_rng(5)
+    i = rng.integers(0, 40, 3000)
+    j = rng.integers(0, 40, 3000)
+    km = np.round(rng.random(3000), 2)  # ties on distance are common
+    a, b, d = _kept_partners(i, j, km, 7)
+    aa, bb, dd = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([km, km])
+    order = np.lexsort((bb, dd, aa))
+    aa, bb, dd = aa[order], bb[order], dd[order]
+    rank = np.arange(aa.size) - np.searchsorted(aa, aa)
+    expected = sorted(zip(aa[rank < 7], bb[rank < 7], dd[rank < 7], strict=True))
+    assert sorted(zip(a, b, d, strict=True)) == expected
+    seg = rng.integers(0, 9, 40)
+    a2, b2, _ = _by_pair_and_time(a, b, d, seg)
+    keys = list(zip(seg[a2], seg[b2], a2, strict=True))
+    assert keys == sorted(keys)
