@@ -114,6 +114,15 @@ def make_imo(rng: np.random.Generator, valid: bool = True) -> int:
     return int("".join(map(str, body)) + str(check))
 
 
+def _unique_imo(rng: np.random.Generator, taken: set[int]) -> int:
+    """An IMO number no other vessel of the scenario has (IMO numbers are for life)."""
+    imo = make_imo(rng)
+    while imo in taken:
+        imo = make_imo(rng)
+    taken.add(imo)  # 7-digit IMOs never clash with the 9-digit MMSIs in the same set
+    return imo
+
+
 def _culture(mid: int) -> str:
     return {445: "kp", 574: "vn"}.get(mid, "cn" if mid in (412, 413, 414, 477) else "xx")
 
@@ -175,9 +184,10 @@ def make_vessel(
     if kind != "fishing" and rng.random() < 0.3:
         ship_type += int(rng.integers(1, 5))
     speed = {"tanker": (10, 14), "cargo": (12, 15), "fishing": (8, 10)}[kind]
+    imo = _unique_imo(rng, taken) if kind != "fishing" or length > 45 else None
     return Vessel(
         mmsi=mmsi,
-        imo=make_imo(rng) if kind != "fishing" or length > 45 else None,
+        imo=imo,
         name=_name(rng, mid, kind),
         callsign=_callsign(rng, mid),
         ship_type=ship_type,
