@@ -340,13 +340,13 @@ def test_grid_join_is_exact(seed: int, centre_lat: float, centre_lon: float, km:
 
 def test_nearest_partner_trimming_matches_a_full_sort() -> None:
     """Each sample keeps its max_tracked nearest partners (distance, then index)."""
-    from darkfleet.detect._runs import _by_pair_and_time, _kept_partners
+    from darkfleet.detect._runs import _by_pair_and_time, kept_partners
 
     rng = np.random.default_rng(5)
     i = rng.integers(0, 40, 3000)
     j = rng.integers(0, 40, 3000)
     km = np.round(rng.random(3000), 2)  # ties on distance are common
-    a, b, d = _kept_partners(i, j, km, 7)
+    a, b, d = kept_partners(i, j, km, 7)
     aa, bb, dd = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([km, km])
     order = np.lexsort((bb, dd, aa))
     aa, bb, dd = aa[order], bb[order], dd[order]

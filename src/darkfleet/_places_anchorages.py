@@ -24,7 +24,13 @@ from darkfleet._places_nn import njit
 from darkfleet.errors import ConfigError
 from darkfleet.geo import EARTH_RADIUS_KM
 
-__all__ = ["ANCHORAGE_SCHEMA", "AnchorageParams", "derive_anchorages", "empty_positions"]
+__all__ = [
+    "ANCHORAGE_SCHEMA",
+    "AnchorageParams",
+    "anchorages_from_periods",
+    "derive_anchorages",
+    "empty_positions",
+]
 
 KM_PER_DEG = math.pi * EARTH_RADIUS_KM / 180.0
 ANCHORAGE_SCHEMA = pl.Schema(
@@ -102,10 +108,21 @@ def empty_positions() -> pl.DataFrame:
 
 def derive_anchorages(positions: pl.DataFrame, params: AnchorageParams) -> pl.DataFrame:
     """Derived anchorage points (lat, lon, label=null, kind, vessels, stationary_hours)."""
-    periods = stationary_periods(positions, params)
+    return anchorages_from_periods(
+        stationary_periods(positions, params), _span_days(positions), params
+    )
+
+
+def anchorages_from_periods(
+    periods: pl.DataFrame, days: float, params: AnchorageParams
+) -> pl.DataFrame:
+    """Derived anchorages from stationary periods (of data spanning ``days``).
+
+    The second half of :func:`derive_anchorages`, for engines that find the periods
+    vessel by vessel in parallel.
+    """
     if periods.is_empty():
         return pl.DataFrame(schema=ANCHORAGE_SCHEMA)
-    days = _span_days(positions)
     cells = _cells(periods, params.cell_km)
     return cells.filter(pl.col("vessels") >= params.min_vessels_for(days)).sort("lat", "lon")
 

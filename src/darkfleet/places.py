@@ -29,7 +29,12 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from darkfleet._places_anchorages import AnchorageParams, derive_anchorages, stationary_periods
+from darkfleet._places_anchorages import (
+    AnchorageParams,
+    anchorages_from_periods,
+    derive_anchorages,
+    stationary_periods,
+)
 from darkfleet._places_nn import SphereTree
 from darkfleet._places_shore import DATA_DIR, ShoreGrid
 from darkfleet._places_zones import (
@@ -48,6 +53,7 @@ __all__ = [
     "AnchorageParams",
     "Places",
     "Zone",
+    "anchorages_from_periods",
     "builtin_zones",
     "derive_anchorages",
     "load_zones",

@@ -27,7 +27,7 @@ from numba import njit
 from darkfleet.detect._grid import _haversine, close_pairs
 from darkfleet.detect._resample import RESAMPLED_SCHEMA, in_track_order
 
-__all__ = ["RAW_SCHEMA", "raw_table"]
+__all__ = ["RAW_SCHEMA", "kept_partners", "raw_table"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -68,7 +68,7 @@ def raw_table(resampled: pl.DataFrame, settings: RawSettings) -> pl.DataFrame:
     seg = _segment_numbers(samples)
     slot = t // (increment_s * 1_000_000)
     i, j, km = close_pairs(slot, lat, lon, mmsi, adjacency_km)
-    a, b, km = _kept_partners(i, j, km, max_tracked)
+    a, b, km = kept_partners(i, j, km, max_tracked)
     close = km <= encounter_km
     a, b, km = _by_pair_and_time(a[close], b[close], km[close], seg)
     starts, ends = _run_bounds(a, seg[a], seg[b], t, round(min_run_s * 1e6))
@@ -91,7 +91,7 @@ def _segment_numbers(samples: pl.DataFrame) -> I64:
     return flags.to_numpy()
 
 
-def _kept_partners(i: I64, j: I64, km: F64, max_tracked: int) -> tuple[I64, I64, F64]:
+def kept_partners(i: I64, j: I64, km: F64, max_tracked: int) -> tuple[I64, I64, F64]:
     """Directed pairs, keeping each sample's ``max_tracked`` nearest partners.
 
     Nearest means smallest distance, then smallest partner index, as GFW breaks ties.

@@ -52,6 +52,7 @@ from darkfleet.schema import EVENTS, polars_schema
 __all__ = [
     "EncounterParams",
     "PlaceLookup",
+    "encounter_events",
     "encounters",
     "merge_encounters",
     "raw_encounters",
@@ -149,7 +150,17 @@ def encounters(
     positions: pl.DataFrame, params: EncounterParams, places: PlaceLookup | None = None
 ) -> pl.DataFrame:
     """Encounter events (schema.EVENTS) from positions with a ``seg_id`` column."""
-    raw = raw_encounters(resample(positions, params), params)
+    return encounter_events(raw_encounters(resample(positions, params), params), params, places)
+
+
+def encounter_events(
+    raw: pl.DataFrame, params: EncounterParams, places: PlaceLookup | None = None
+) -> pl.DataFrame:
+    """Published encounter events from raw encounters: at sea, merged, filtered.
+
+    The second half of :func:`encounters`, for engines that find raw encounters pair
+    by pair in parallel.
+    """
     if places is not None:
         raw = _at_sea(raw, places, params.min_port_distance_km)
     merged = merge_encounters(raw, params)

@@ -79,12 +79,17 @@ class GapParams:
 
 
 def gaps(
-    positions: pl.DataFrame, params: GapParams = GapParams(), places: PlaceLookup | None = None
+    positions: pl.DataFrame,
+    params: GapParams = GapParams(),
+    places: PlaceLookup | None = None,
+    reception_cells: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Gap events (schema.EVENTS) from positions with a ``seg_id`` column.
 
     Rows with a null lat, lon or seg_id are ignored; any row order, any number of
     vessels. Events are reported by MMSI, one per silent interval of a segment.
+    Regional reception comes from all of ``positions`` unless ``reception_cells``
+    (as :func:`reception` makes them, e.g. from every partition of a cluster) is given.
     """
     tracks = track_intervals(vessel_tracks(positions, params), params.min_gap_hours)
     tracks = tracks.with_row_index("_row")
@@ -94,7 +99,9 @@ def gaps(
         | (pl.col("km") / KM_PER_NM / pl.col("hours") <= params.max_implied_speed_kn)
     )
     found = _with_positions_before(found, tracks, params.hours_before)
-    found = _with_reception(found, reception(positions, params.reception_cell_deg), params)
+    if reception_cells is None:
+        reception_cells = reception(positions, params.reception_cell_deg)
+    found = _with_reception(found, reception_cells, params)
     found = _placed(found, places, params.min_port_distance_km)
     return _events(found.with_columns(likely_intentional=_intentional(params, places)), params)
 

@@ -33,14 +33,12 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from darkfleet.detect import encounters as encounter_module
 from darkfleet.detect._grid import close_pairs
-from darkfleet.detect._resample import RESAMPLED_SCHEMA, empty_positions
-from darkfleet.detect._runs import RAW_SCHEMA, _kept_partners
-from darkfleet.detect.encounters import EncounterParams, raw_encounters
+from darkfleet.detect._resample import RESAMPLED_SCHEMA
+from darkfleet.detect._runs import RAW_SCHEMA, kept_partners
+from darkfleet.detect.encounters import EncounterParams, encounter_events, raw_encounters
 from darkfleet.detect.pipeline import DetectParams
 from darkfleet.engine import _spark_tables as tables
-from darkfleet.engine._spark_inject import injected, returning
 from darkfleet.engine._spark_vessels import Context
 
 __all__ = ["encounter_task", "pairs_task"]
@@ -57,7 +55,7 @@ def pairs_task(params: DetectParams, table: pa.Table) -> pa.Table:
     slot = t // (p.resample_minutes * 60 * 1_000_000)
     lat, lon = samples["lat"].to_numpy(), samples["lon"].to_numpy()
     i, j, km = close_pairs(slot, lat, lon, samples["mmsi"].to_numpy(), p.max_adjacency_dist_km)
-    a, b, km = _kept_partners(i, j, km, p.max_tracked_distances)
+    a, b, km = kept_partners(i, j, km, p.max_tracked_distances)
     close = km <= p.max_encounter_dist_km
     return tables.to_arrow(_pair_rows(samples, a[close], b[close]), tables.PAIRS)
 
@@ -74,11 +72,7 @@ def encounter_task(ctx: Context, table: pa.Table) -> pa.Table:
     """Encounter events of every vessel pair in one bucket of pairs."""
     params = ctx.params.encounter
     raw = _raw_encounters(tables.from_arrow(table), params)
-    with (
-        injected(encounter_module, "resample", returning(RESAMPLED_SCHEMA.to_frame())),
-        injected(encounter_module, "raw_encounters", returning(raw)),
-    ):
-        events = encounter_module.encounters(empty_positions(), params, ctx.places())
+    events = encounter_events(raw, params, ctx.places())
     return tables.to_arrow(events, tables.EVENTS)
 
 

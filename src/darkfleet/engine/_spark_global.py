@@ -16,10 +16,8 @@ from collections import Counter
 
 import polars as pl
 
-from darkfleet import _places_anchorages as anchorage_module
 from darkfleet.detect.pipeline import DetectParams
-from darkfleet.engine._spark_inject import injected, returning
-from darkfleet.places import derive_anchorages
+from darkfleet.places import anchorages_from_periods as places_anchorages
 
 __all__ = ["POINT", "anchorages_from_periods", "vessel_components"]
 
@@ -56,16 +54,7 @@ def vessel_components(links: pl.DataFrame) -> pl.DataFrame:
 def anchorages_from_periods(
     periods: pl.DataFrame, span: pl.DataFrame, params: DetectParams
 ) -> pl.DataFrame:
-    """``derive_anchorages`` from periods computed per track and the input's time span."""
+    """Derived anchorages from periods computed per track and the input's time span."""
     ordered = periods.sort("mmsi", "start", "end", "lat", "lon")
-    edges = pl.DataFrame(
-        {
-            "mmsi": [0, 0],
-            "ts": [span["lo"][0], span["hi"][0]],
-            "lat": [None, None],
-            "lon": [None, None],
-        },
-        schema={"mmsi": pl.Int64, **POINT},
-    )
-    with injected(anchorage_module, "stationary_periods", returning(ordered)):
-        return derive_anchorages(edges, params.anchorage)
+    days = max(1.0, (span["hi"][0] - span["lo"][0]).total_seconds() / 86_400.0)
+    return places_anchorages(ordered, days, params.anchorage)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import polars as pl
 import pyarrow as pa
 
-from darkfleet.detect import gaps as gap_module
 from darkfleet.detect.draught import draught_changes
 from darkfleet.detect.encounters import resample
+from darkfleet.detect.gaps import gaps, reception
 from darkfleet.detect.identity import identity_changes
 from darkfleet.detect.loitering import loitering
 from darkfleet.detect.pipeline import DetectParams
@@ -33,7 +33,6 @@ from darkfleet.detect.segment import segment, shared_mmsi_events
 from darkfleet.detect.visits import port_visits
 from darkfleet.detect.zones import zone_entries
 from darkfleet.engine import _spark_tables as tables
-from darkfleet.engine._spark_inject import injected, returning
 from darkfleet.mid import imo_valid_expr
 from darkfleet.places import Places, Zone, stationary_periods
 
@@ -112,7 +111,7 @@ def _daily_reception(positions: pl.DataFrame, cell_deg: float) -> pl.DataFrame:
     """The gap detector's own ``reception`` per day: on one day, its mean is the count."""
     days = positions.with_columns(day=pl.col("ts").dt.date())
     parts = [
-        gap_module.reception(part, cell_deg).with_columns(day=pl.lit(day))
+        reception(part, cell_deg).with_columns(day=pl.lit(day))
         for (day,), part in days.partition_by("day", as_dict=True).items()
     ]
     if not parts:
@@ -166,8 +165,7 @@ def _empty() -> pl.DataFrame:
 def _gaps(run: _Bucket) -> pl.DataFrame:
     cells = run.ctx.reception
     assert cells is not None, "the reception table is computed before detection"
-    with injected(gap_module, "reception", returning(cells)):
-        return gap_module.gaps(run.positions, run.ctx.params.gap, run.ctx.places())
+    return gaps(run.positions, run.ctx.params.gap, run.ctx.places(), cells)
 
 
 _DETECTORS: dict[str, Callable[[_Bucket], pl.DataFrame]] = {
