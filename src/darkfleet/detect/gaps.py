@@ -118,7 +118,12 @@ def vessel_tracks(positions: pl.DataFrame, params: GapParams) -> pl.DataFrame:
     (single glitch fixes, stray type 27 reports) are left out. The original segment is
     kept in ``_seg`` and the one before the interval in ``_prev_seg``.
     """
-    valid = positions.filter(pl.col("seg_id").is_not_null())
+    wanted = [
+        c
+        for c in ("mmsi", "seg_id", "ts", "lat", "lon", "sog_kn", "cog_deg")
+        if c in positions.columns
+    ]
+    valid = positions.lazy().select(wanted).filter(pl.col("seg_id").is_not_null()).collect()
     sizes = valid.group_by("mmsi", "seg_id").agg(
         n=pl.len(), first=pl.col("ts").min(), last=pl.col("ts").max()
     )

@@ -104,6 +104,7 @@ def detect(
 ) -> pl.DataFrame:
     """Every event of ``kinds`` in the input, as one events table sorted by start."""
     run = _Run(positions, static, params, places, tuple(kinds), progress)
+    del positions  # the run holds the only reference, and drops it once segmented
     return run.all()
 
 
@@ -162,6 +163,7 @@ class _Run:
 
     def _segment(self) -> None:
         valid = self.raw.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+        self.raw = schema.empty(schema.POSITIONS)  # free the input: memory is the limit
         self.positions = segment(valid, self.params.segment)
 
     def _anchorages(self) -> None:

@@ -30,13 +30,14 @@ def detect_store(
     progress: Stage | None = None,
 ) -> dict[str, Any]:
     """Detect ``kinds`` in the store's positions and merge the events into the store."""
-    positions = store.read("positions", since, until, bbox)
-    static = store.read("static", since, until)
     places = Places.bundled()
     for path in zone_files:
         places = places.with_zones(load_zones(path))
-    events = detect(positions, static, params, places, kinds, progress)
-    counts = (positions.height, positions["mmsi"].n_unique())
+    static = store.read("static", since, until)
+    held = [store.read("positions", since, until, bbox)]
+    counts = (held[0].height, held[0]["mmsi"].n_unique())
+    # Hand over the only reference, so the detectors can free the input once segmented.
+    events = detect(held.pop(), static, params, places, kinds, progress)
     return save_events(store, events, counts, params, kinds, since, until, bbox, zone_files)
 
 
