@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from darkfleet.errors import ConfigError
+from darkfleet import _values as values
 from darkfleet.store import DEFAULT_STORE
 
 __all__ = [
@@ -74,29 +74,13 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
 
 
 def parse_time(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time as UTC (naive times are UTC); a bad value is a usage error."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{option} {value!r}: not an ISO 8601 time (e.g. 2024-03-01T00:00Z)"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """An ISO 8601 time from option ``option`` as UTC; a bad value is a usage error."""
+    return values.parse_time(value, option)
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    """``minlon,minlat,maxlon,maxlat`` (minlon > maxlon crosses the antimeridian)."""
-    if value is None:
-        return None
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(v) for v in value.split(","))
-    except ValueError:
-        raise ConfigError(f"--bbox {value!r}: expected minlon,minlat,maxlon,maxlat") from None
-    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise ConfigError(f"--bbox {value!r}: out of range or min above max")
-    return (min_lon, min_lat, max_lon, max_lat)
+    """``--bbox minlon,minlat,maxlon,maxlat`` (minlon > maxlon crosses the antimeridian)."""
+    return values.parse_bbox(value, "--bbox")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from darkfleet import schema
+from darkfleet._values import BBox, parse_bbox, parse_time
 from darkfleet.errors import ConfigError
 
 __all__ = [
@@ -31,34 +32,7 @@ __all__ = [
     "parse_time",
 ]
 
-BBox = tuple[float, float, float, float]
 _LAND_MARGIN_DEG = 8.0
-
-
-def parse_time(value: str | None, name: str = "since") -> datetime | None:
-    """ISO 8601 as UTC (naive means UTC); ``None`` passes through."""
-    if value is None or value == "":
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{name} {value!r}: not an ISO 8601 time (e.g. 2024-03-01T00:00Z)"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def parse_bbox(value: str | None) -> BBox | None:
-    """``minlon,minlat,maxlon,maxlat`` (minlon > maxlon crosses the antimeridian)."""
-    if value is None or value == "":
-        return None
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(v) for v in value.split(","))
-    except ValueError:
-        raise ConfigError(f"bbox {value!r}: expected minlon,minlat,maxlon,maxlat") from None
-    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise ConfigError(f"bbox {value!r}: out of range or minimum above maximum")
-    return (min_lon, min_lat, max_lon, max_lat)
 
 
 def parse_kinds(value: str | None) -> list[str] | None:
