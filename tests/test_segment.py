@@ -11,7 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from darkfleet import schema
-from darkfleet.detect.segment import SegmentParams, segment, shared_mmsi_events
+from darkfleet.detect.segment import SegmentParams, segment
+from darkfleet.detect.shared import shared_mmsi_events
 from darkfleet.errors import ConfigError
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -24,7 +24,8 @@ import pytest
 
 from conftest import report_summary
 from darkfleet import schema
-from darkfleet.detect.segment import SegmentParams, segment, shared_mmsi_events
+from darkfleet.detect.segment import SegmentParams, segment
+from darkfleet.detect.shared import shared_mmsi_events
 
 DATA = Path(__file__).parent / "data" / "gpsdio_segment"
 FILES = sorted(DATA.glob("regr_*.jsonl.gz"))

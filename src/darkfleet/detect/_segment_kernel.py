@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["CONFIG_FIELDS", "match_groups"]
+__all__ = ["CONFIG_FIELDS", "group_starts", "match_groups", "stitch_groups"]
 
 CONFIG_FIELDS = (
     "max_speed_kn",
@@ -399,3 +399,10 @@ def _stalest(last: I64, n_tracks: int, seg: F64) -> int:
         if seg[last[k], 1] < seg[last[stalest], 1]:
             stalest = k
     return stalest
+
+
+def group_starts(mmsi: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Offsets where each run of equal MMSIs starts, plus the end (no groups if empty)."""
+    if mmsi.size == 0:
+        return np.zeros(1, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, mmsi[1:] != mmsi[:-1], True]).astype(np.int64)

@@ -25,7 +25,8 @@ from darkfleet.detect.gaps import GapParams, gaps
 from darkfleet.detect.identity import IdentityParams, identity_changes
 from darkfleet.detect.loitering import LoiteringParams, loitering
 from darkfleet.detect.rendezvous import RendezvousParams, dark_rendezvous
-from darkfleet.detect.segment import SegmentParams, segment, shared_mmsi_events
+from darkfleet.detect.segment import SegmentParams, segment
+from darkfleet.detect.shared import shared_mmsi_events
 from darkfleet.detect.visits import PortVisitParams, port_visits
 from darkfleet.detect.zones import ZoneEntryParams, zone_entries
 from darkfleet.errors import ConfigError

@@ -29,7 +29,8 @@ from darkfleet.detect.gaps import gaps, reception
 from darkfleet.detect.identity import identity_changes
 from darkfleet.detect.loitering import loitering
 from darkfleet.detect.pipeline import DetectParams
-from darkfleet.detect.segment import segment, shared_mmsi_events
+from darkfleet.detect.segment import segment
+from darkfleet.detect.shared import shared_mmsi_events
 from darkfleet.detect.visits import port_visits
 from darkfleet.detect.zones import zone_entries
 from darkfleet.engine import _spark_tables as tables
