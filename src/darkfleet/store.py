@@ -37,7 +37,7 @@ import polars as pl
 from darkfleet import schema
 from darkfleet.errors import StoreError
 
-__all__ = ["DEFAULT_STORE", "Store", "StoreInfo", "Transaction"]
+__all__ = ["DEFAULT_STORE", "Store", "StoreInfo", "Transaction", "in_bbox"]
 
 DEFAULT_STORE = Path("darkfleet-store")
 _DAY_TABLES = ("positions", "static", "events")
@@ -183,7 +183,7 @@ class Store:
         if until:
             frame = frame.filter(pl.col(time_col) < until)
         if bbox and table != "static":
-            frame = frame.filter(_in_bbox(bbox))
+            frame = frame.filter(in_bbox(bbox))
         return frame.collect()
 
     def info(self) -> StoreInfo:
@@ -254,7 +254,7 @@ class Store:
         if until:
             replaced &= pl.col("start") < until
         if bbox:
-            replaced &= _in_bbox(bbox)
+            replaced &= in_bbox(bbox)
         kept = old.filter(~replaced.fill_null(False))
         merged = pl.concat([kept, fresh.select(kept.columns).cast(kept.schema)])
         merged = merged.unique("event_id", keep="last", maintain_order=True)
@@ -400,7 +400,7 @@ def _iso(value: Any) -> str | None:
     return str(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def _in_bbox(bbox: tuple[float, float, float, float]) -> pl.Expr:
+def in_bbox(bbox: tuple[float, float, float, float]) -> pl.Expr:
     min_lon, min_lat, max_lon, max_lat = bbox
     lat_ok = pl.col("lat").is_between(min_lat, max_lat)
     if min_lon <= max_lon:

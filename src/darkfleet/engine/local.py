@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from darkfleet import __version__
 from darkfleet.detect.pipeline import DetectParams, Stage, detect
-from darkfleet.places import Places, load_zones
+from darkfleet.engine.partitioned import PartitionOptions, detect_partitioned
+from darkfleet.places import Places, Zone, load_zones
 from darkfleet.store import Store
 
 __all__ = ["detect_store", "params_digest", "save_events"]
@@ -28,17 +30,58 @@ def detect_store(
     bbox: tuple[float, float, float, float] | None = None,
     zone_files: Sequence[Path] = (),
     progress: Stage | None = None,
+    rows_per_bucket: int | None = None,
 ) -> dict[str, Any]:
-    """Detect ``kinds`` in the store's positions and merge the events into the store."""
-    places = Places.bundled()
-    for path in zone_files:
-        places = places.with_zones(load_zones(path))
+    """Detect ``kinds`` in the store's positions and merge the events into the store.
+
+    Stores of more than twice ``rows_per_bucket`` positions (default 2M) are processed
+    a bucket of whole vessels at a time (:mod:`darkfleet.engine.partitioned`), so memory
+    stays bounded; smaller ones in memory. Both give the same events.
+    """
+    zones = [zone for path in zone_files for zone in load_zones(path)]
+    bucket_rows = rows_per_bucket or PartitionOptions().rows_per_bucket
+    if rows_per_bucket or _positions_in(store, since, until) > 2 * bucket_rows:
+        events, counts = detect_partitioned(
+            store,
+            params,
+            kinds,
+            zones,
+            (since, until),
+            bbox,
+            progress,
+            PartitionOptions(bucket_rows),
+        )
+    else:
+        events, counts = _detect_in_memory(
+            store, params, kinds, zones, since, until, bbox, progress
+        )
+    return save_events(store, events, counts, params, kinds, since, until, bbox, zone_files)
+
+
+def _detect_in_memory(
+    store: Store,
+    params: DetectParams,
+    kinds: Sequence[str],
+    zones: Sequence[Zone],
+    since: datetime | None,
+    until: datetime | None,
+    bbox: tuple[float, float, float, float] | None,
+    progress: Stage | None,
+) -> tuple[pl.DataFrame, tuple[int, int]]:
+    places = Places.bundled().with_zones(zones)
     static = store.read("static", since, until)
     held = [store.read("positions", since, until, bbox)]
     counts = (held[0].height, held[0]["mmsi"].n_unique())
     # Hand over the only reference, so the detectors can free the input once segmented.
-    events = detect(held.pop(), static, params, places, kinds, progress)
-    return save_events(store, events, counts, params, kinds, since, until, bbox, zone_files)
+    return detect(held.pop(), static, params, places, kinds, progress), counts
+
+
+def _positions_in(store: Store, since: datetime | None, until: datetime | None) -> int:
+    """Positions the run would read (by day partitions; exact counts are not needed)."""
+    lo = since.date().isoformat() if since else "0000"
+    hi = until.date().isoformat() if until else "9999"
+    files = [f for f in store.files("positions") if lo <= f.parent.name.removeprefix("day=") <= hi]
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
 def save_events(
