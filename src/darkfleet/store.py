@@ -401,6 +401,7 @@ def _iso(value: Any) -> str | None:
 
 
 def in_bbox(bbox: tuple[float, float, float, float]) -> pl.Expr:
+    """Rows inside ``minlon,minlat,maxlon,maxlat`` (minlon > maxlon crosses 180°)."""
     min_lon, min_lat, max_lon, max_lat = bbox
     lat_ok = pl.col("lat").is_between(min_lat, max_lat)
     if min_lon <= max_lon:

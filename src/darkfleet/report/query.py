@@ -23,6 +23,7 @@ import polars as pl
 from darkfleet import schema
 from darkfleet._values import BBox, parse_bbox, parse_time
 from darkfleet.errors import ConfigError
+from darkfleet.store import in_bbox
 
 __all__ = [
     "EventFilter",
@@ -84,16 +85,8 @@ class EventFilter:
         if self.until:
             keep &= pl.col("start") < self.until
         if self.bbox:
-            keep &= _in_bbox(self.bbox)
+            keep &= in_bbox(self.bbox)
         return keep.fill_null(False)
-
-
-def _in_bbox(bbox: BBox) -> pl.Expr:
-    min_lon, min_lat, max_lon, max_lat = bbox
-    lat_ok = pl.col("lat").is_between(min_lat, max_lat)
-    if min_lon <= max_lon:
-        return lat_ok & pl.col("lon").is_between(min_lon, max_lon)
-    return lat_ok & ((pl.col("lon") >= min_lon) | (pl.col("lon") <= max_lon))
 
 
 @cache
