@@ -166,9 +166,18 @@ def _named(exprs: dict[str, pl.Expr]) -> list[pl.Expr]:
 
 def _imo_moves(attached: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
     valid = attached.filter(imo_valid_expr(pl.col("imo")))
+    spans = _imo_spans(valid, params).sort("imo", "first", "mmsi")
+    before = [pl.col(c).shift(1).over("imo").alias(f"old_{c}") for c in ("mmsi", "last", "n")]
+    moves = spans.with_columns(before).filter(pl.col("old_mmsi").is_not_null())
+    return _imo_move_rows(moves)
+
+
+def _imo_spans(reports: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
+    """Per (IMO, MMSI): first and last report, count, first position, segments; only
+    pairs reported often enough or for long enough to count."""
     hours = (pl.col("last") - pl.col("first")).dt.total_seconds() / 3600.0
-    spans = (
-        valid.sort("ts")
+    return (
+        reports.sort("ts")
         .group_by("imo", "mmsi")
         .agg(
             first=pl.col("ts").first(),
@@ -179,11 +188,7 @@ def _imo_moves(attached: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
             seg_ids=pl.col("seg_id").drop_nulls().unique(maintain_order=True),
         )
         .filter((pl.col("n") >= params.min_reports) | (hours >= params.min_stable_hours))
-        .sort("imo", "first", "mmsi")
     )
-    before = [pl.col(c).shift(1).over("imo").alias(f"old_{c}") for c in ("mmsi", "last", "n")]
-    moves = spans.with_columns(before).filter(pl.col("old_mmsi").is_not_null())
-    return _imo_move_rows(moves)
 
 
 def _imo_move_rows(moves: pl.DataFrame) -> pl.DataFrame:
@@ -212,20 +217,7 @@ def _imo_move_rows(moves: pl.DataFrame) -> pl.DataFrame:
 
 def _invalid_imos(attached: pl.DataFrame, params: IdentityParams) -> pl.DataFrame:
     bad = attached.filter(pl.col("imo").is_not_null() & ~imo_valid_expr(pl.col("imo")))
-    hours = (pl.col("last") - pl.col("first")).dt.total_seconds() / 3600.0
-    spans = (
-        bad.sort("ts")
-        .group_by("mmsi", "imo")
-        .agg(
-            first=pl.col("ts").first(),
-            last=pl.col("ts").last(),
-            n=pl.len(),
-            lat=pl.col("lat").first(),
-            lon=pl.col("lon").first(),
-            seg_ids=pl.col("seg_id").drop_nulls().unique(maintain_order=True),
-        )
-        .filter((pl.col("n") >= params.min_reports) | (hours >= params.min_stable_hours))
-    )
+    spans = _imo_spans(bad, params)
     info = pl.struct(
         change_type=pl.lit("invalid_imo"), imo="imo", first_seen="first",
         last_seen="last", reports="n", seg_ids="seg_ids",
