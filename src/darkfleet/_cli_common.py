@@ -46,7 +46,7 @@ StoreOpt = Annotated[
     Path | None,
     typer.Option(
         "--store",
-        help="Store directory [default: $DARKFLEET_STORE or ./darkfleet-store]",
+        help="Store directory (default: $DARKFLEET_STORE, else ./darkfleet-store).",
         show_default=False,
     ),
 ]

@@ -37,7 +37,7 @@ ConfigOpt = Annotated[
 def detect(
     store: StoreOpt = None,
     kinds: Annotated[
-        str | None, typer.Option("--kinds", help="Comma-separated event kinds [default: all].")
+        str | None, typer.Option("--kinds", help="Comma-separated event kinds (default: all).")
     ] = None,
     since: Annotated[
         str | None, typer.Option(help="Only positions at or after this ISO time.")
@@ -53,7 +53,7 @@ def detect(
         str, typer.Option("--engine", help="local (this process) or spark.")
     ] = "local",
     master: Annotated[
-        str | None, typer.Option("--master", help="Spark master URL [default: local[2]].")
+        str | None, typer.Option("--master", help="Spark master URL (default: local[2]).")
     ] = None,
     input_path: Annotated[
         str | None,

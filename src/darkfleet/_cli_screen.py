@@ -19,7 +19,7 @@ ListOpt = Annotated[
         "--list",
         help="Sanctions list or watchlist: OFAC SDN CSV, UN XML, OpenSanctions FtM JSON lines, "
         "or a name,imo,mmsi,callsign,flag,note CSV (repeatable) "
-        "[default: the bundled OFAC 2024-05-03 and UN 2020-11-24 snapshots].",
+        "(default: the bundled OFAC 2024-05-03 and UN 2020-11-24 snapshots).",
         show_default=False,
     ),
 ]
