@@ -137,8 +137,9 @@ def _parse(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     frame = _ensure_columns(frame)
     text_cols = [c for c in ("mmsi", "lat", "lon") if frame.schema[c] == pl.String]
     imo = pl.col("imo")
-    if frame.schema["imo"] == pl.String:
-        imo = imo.str.replace_all(r"[^0-9]", "")
+    if frame.schema["imo"] == pl.String:  # "IMO9307839" (MarineCadastre), "9307839", ...
+        plain = imo.str.strip_prefix("IMO").cast(pl.Int64, strict=False)
+        imo = pl.coalesce(plain, imo.str.replace_all(r"[^0-9]", "").cast(pl.Int64, strict=False))
     parsed = frame.with_columns(
         _number(frame, "mmsi", pl.Int64()),
         _number(frame, "lat", pl.Float64()),

@@ -121,10 +121,7 @@ class _Layout:
             if field != "mobile_type"
         ]
         if "mobile_type" in self.columns:
-            mobile = pl.col(f"f{self.columns['mobile_type']}").fill_null("")
-            cls = mobile.str.to_lowercase().str.replace_all(r"[^a-z]", "")
-            vessel = cls.is_in(_VESSEL_CLASSES)
-            msg_type = pl.when(cls.str.ends_with("b")).then(pl.lit("18")).otherwise(pl.lit("1"))
+            vessel, msg_type = _mobile_classes(table[f"f{self.columns['mobile_type']}"])
         else:
             vessel = pl.lit(True)
             msg_type = pl.lit("1")
@@ -137,6 +134,25 @@ class _Layout:
             vessel.alias("is_vessel"),
             pl.lit(True).alias("has_position"),
         )
+
+
+def _mobile_classes(mobile: pl.Series) -> tuple[pl.Expr, pl.Expr]:
+    """(is a vessel, AIS message type) per row, from a transmitter-class column.
+
+    A file holds a handful of distinct values ("A", "B", "Class A", "Base Station",
+    "AtoN" ...), so each is classified once and the rows look their answer up.
+    """
+    values = mobile.fill_null("").unique().to_list()
+    if not values:
+        return pl.lit(True), pl.lit("1")
+    classes = {v: "".join(c for c in v.lower() if c.isalpha()) for v in values}
+    vessel = {v: c in _VESSEL_CLASSES for v, c in classes.items()}
+    kind = {v: "18" if c.endswith("b") else "1" for v, c in classes.items()}
+    col = pl.col(mobile.name).fill_null("")
+    return (
+        col.replace_strict(vessel, return_dtype=pl.Boolean),
+        col.replace_strict(kind, return_dtype=pl.String),
+    )
 
 
 def _split(lines: pl.DataFrame, width: int, delimiter: str) -> pl.DataFrame:
