@@ -25,20 +25,7 @@ __all__ = ["MERGED_SCHEMA", "merge_table"]
 
 MERGED_SCHEMA = pl.Schema(
     {
-        "mmsi": pl.Int64(),
-        "other_mmsi": pl.Int64(),
-        "start": pl.Datetime("us", "UTC"),
-        "end": pl.Datetime("us", "UTC"),
-        "lat": pl.Float64(),
-        "lon": pl.Float64(),
-        "median_distance_km": pl.Float64(),
-        "median_speed_kn": pl.Float64(),
-        "point_count": pl.Int64(),
-        "other_point_count": pl.Int64(),
-        "start_lat": pl.Float64(),
-        "start_lon": pl.Float64(),
-        "end_lat": pl.Float64(),
-        "end_lon": pl.Float64(),
+        **{k: v for k, v in RAW_SCHEMA.items() if k not in ("seg_id", "other_seg_id")},
         "seg_ids": pl.List(pl.String()),
         "other_seg_ids": pl.List(pl.String()),
         "median_speed_kn_mmsi": pl.Float64(),
