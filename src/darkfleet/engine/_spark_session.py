@@ -34,6 +34,10 @@ _SETTINGS = {
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # Spark already runs one task per core: numba's and Polars' own thread pools in every
+    # Python worker would oversubscribe the cores.
+    "spark.executorEnv.NUMBA_NUM_THREADS": "1",
+    "spark.executorEnv.POLARS_MAX_THREADS": "1",
 }
 _LOG4J = """\
 rootLogger.level = error
