@@ -38,8 +38,8 @@ from darkfleet.detect._resample import RESAMPLED_SCHEMA
 from darkfleet.detect._runs import RAW_SCHEMA, kept_partners
 from darkfleet.detect.encounters import EncounterParams, encounter_events, raw_encounters
 from darkfleet.detect.pipeline import DetectParams
-from darkfleet.engine import _spark_tables as tables
-from darkfleet.engine._spark_vessels import Context
+from darkfleet.engine import _stage_tables as tables
+from darkfleet.engine._stages import Context
 
 __all__ = ["encounter_task", "pairs_task"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from darkfleet.engine import _spark_tables as tables
+from darkfleet.engine import _stage_tables as tables
 from darkfleet.store import Store
 
 __all__ = ["read_table"]

@@ -1,7 +1,7 @@
 """The local engine in bounded memory: whole vessels a bucket at a time, spilled to disk.
 
 When the store holds more positions than fit comfortably in memory, the local engine
-runs the same stage functions the Spark engine runs (``_spark_vessels``), in this
+runs the same stage functions the Spark engine runs (``_stages``), in this
 process, one bucket of whole vessels at a time:
 
 1. MMSIs that reported a common valid IMO form one component (identity compares them);
@@ -42,9 +42,9 @@ from darkfleet.detect.encounters import encounter_events, raw_encounters
 from darkfleet.detect.gaps import reception
 from darkfleet.detect.pipeline import ALL_KINDS, DetectParams, Stage, combine_events
 from darkfleet.detect.rendezvous import dark_rendezvous
-from darkfleet.engine import _spark_tables as tables
-from darkfleet.engine._spark_global import POINT, anchorages_from_periods, vessel_components
-from darkfleet.engine._spark_vessels import (
+from darkfleet.engine import _stage_tables as tables
+from darkfleet.engine._stage_global import POINT, anchorages_from_periods, vessel_components
+from darkfleet.engine._stages import (
     Context,
     _daily_reception,
     detect_task,

@@ -46,12 +46,12 @@ import pyarrow as pa
 from darkfleet.detect.gaps import reception
 from darkfleet.detect.pipeline import ALL_KINDS, DetectParams, Stage, combine_events
 from darkfleet.detect.rendezvous import dark_rendezvous
-from darkfleet.engine import _spark_tables as tables
+from darkfleet.engine import _stage_tables as tables
 from darkfleet.engine._spark_encounters import encounter_task, pairs_task
-from darkfleet.engine._spark_global import POINT, anchorages_from_periods, vessel_components
 from darkfleet.engine._spark_read import read_table
 from darkfleet.engine._spark_session import engine_errors, spark_session
-from darkfleet.engine._spark_vessels import (
+from darkfleet.engine._stage_global import POINT, anchorages_from_periods, vessel_components
+from darkfleet.engine._stages import (
     Context,
     detect_task,
     links_task,

@@ -1,7 +1,8 @@
-"""Per-vessel work inside Spark's Python workers: darkfleet's detectors on Arrow tables.
+"""Per-vessel stages on Arrow tables, shared by the Spark and the bucketed local engine.
 
-Every function here takes and returns Arrow tables and never imports pyspark, so it
-runs (and is tested) without a cluster. Each call receives one ``_group``: a bucket
+Every function here takes and returns Arrow tables and never imports pyspark: Spark's
+Python workers call them per partition, and the local engine calls them per bucket
+when a store is too large for one pass. Each call receives one ``_group``: a bucket
 of whole *vessel components* — an MMSI together with every MMSI that reported one of
 its valid IMO numbers (identity's "MMSI for IMO" evidence compares MMSIs of one IMO).
 Everything else the detectors compute is per MMSI or per segment, so a bucket of whole
@@ -33,7 +34,7 @@ from darkfleet.detect.segment import segment
 from darkfleet.detect.shared import shared_mmsi_events
 from darkfleet.detect.visits import port_visits
 from darkfleet.detect.zones import zone_entries
-from darkfleet.engine import _spark_tables as tables
+from darkfleet.engine import _stage_tables as tables
 from darkfleet.mid import imo_valid_expr
 from darkfleet.places import Places, Zone, stationary_periods
 

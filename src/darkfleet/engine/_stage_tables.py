@@ -1,4 +1,4 @@
-"""Arrow schemas of the tables that pass between Spark stages, and conversions.
+"""Arrow schemas of the tables that pass between engine stages, and conversions.
 
 Spark has no dictionary or unsigned types, so ``source`` travels as a plain string and
 every frame is cast back to darkfleet's canonical Polars types on arrival in a worker.
