@@ -18,6 +18,7 @@ from rich.progress import (
     DownloadColumn,
     Progress,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "parse_bbox",
     "parse_time",
     "print_json",
+    "stage_progress",
     "store_path",
     "table",
 ]
@@ -103,5 +105,26 @@ def byte_progress(enabled: bool) -> Iterator[Any]:
             if name not in tasks:
                 tasks[name] = bar.add_task(Path(name.split("!")[-1]).name, total=total)
             bar.update(tasks[name], completed=done)
+
+        yield callback
+
+
+@contextmanager
+def stage_progress(enabled: bool) -> Iterator[Any]:
+    """A stage-counting progress bar on stderr; yields a ``callback(stage, done, total)``."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=1)
+
+        def callback(name: str, done: int, total: int) -> None:
+            bar.update(task, description=name, completed=done, total=total)
 
         yield callback

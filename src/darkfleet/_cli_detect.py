@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from darkfleet import __version__
 from darkfleet._cli_common import (
@@ -21,6 +18,7 @@ from darkfleet._cli_common import (
     parse_bbox,
     parse_time,
     print_json,
+    stage_progress,
     store_path,
     table,
 )
@@ -69,7 +67,7 @@ def detect(
     if window[0] and window[1] and window[0] >= window[1]:
         raise ConfigError(f"--since {since} is not before --until {until}")
     run = _engine(engine, master, input_path)
-    with Store(store_path(store), writable=True) as st, _stage_progress(not as_json) as progress:
+    with Store(store_path(store), writable=True) as st, stage_progress(not as_json) as progress:
         summary = run(st, params, wanted, *window, parse_bbox(bbox), zones or [], progress)
     if as_json:
         print_json(summary)
@@ -206,26 +204,6 @@ def _engine(name: str, master: str | None, input_path: str | None) -> Any:
 
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
-
-
-@contextmanager
-def _stage_progress(enabled: bool) -> Iterator[Any]:
-    if not enabled or not err.is_terminal:
-        yield None
-        return
-    columns = (
-        TextColumn("{task.description:<16}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("detect", total=1)
-
-        def callback(name: str, done: int, total: int) -> None:
-            bar.update(task, description=name, completed=done, total=total)
-
-        yield callback
 
 
 _ = (pl, __version__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,10 +31,11 @@ from darkfleet._cli_common import (
     out,
     parse_time,
     print_json,
+    stage_progress,
     store_path,
     table,
 )
-from darkfleet.errors import DarkfleetError
+from darkfleet.errors import ConfigError, DarkfleetError
 from darkfleet.ingest import IngestReport
 from darkfleet.ingest import ingest as run_ingest
 from darkfleet.store import Store
@@ -76,13 +78,29 @@ def ingest(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="local (this process) or spark (CSV and Parquet; paths or URIs)."
+        ),
+    ] = "local",
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master URL (default: local[2]).")
+    ] = None,
 ) -> None:
     """Read AIS files into the store; every record is accepted, a duplicate, ignored or rejected."""
     assumed = parse_time(assume_time, "--assume-time")
-    with Store(store_path(store), writable=True) as st, byte_progress(not as_json) as progress:
-        report = run_ingest(
-            st, [Path(p) for p in paths], fmt=fmt, assume_time=assumed, progress=progress
-        )
+    if engine not in ("local", "spark"):
+        raise ConfigError(f"--engine {engine!r}: choose local or spark")
+    if engine == "spark":
+        report = _ingest_spark(paths, store, fmt, assumed, master, as_json)
+    else:
+        if master:
+            raise ConfigError("--master needs --engine spark")
+        with Store(store_path(store), writable=True) as st, byte_progress(not as_json) as progress:
+            report = run_ingest(
+                st, [Path(p) for p in paths], fmt=fmt, assume_time=assumed, progress=progress
+            )
     if as_json:
         print_json(report.as_dict())
     else:
@@ -91,6 +109,23 @@ def ingest(
         err.print(f"darkfleet: error: {line}")
     if report.errors():
         raise BadInputExit(2)
+
+
+def _ingest_spark(
+    paths: list[str],
+    store: Path | None,
+    fmt: str,
+    assumed: datetime | None,
+    master: str | None,
+    as_json: bool,
+) -> IngestReport:
+    from darkfleet.engine.spark import SparkOptions
+    from darkfleet.engine.spark_ingest import ingest_spark
+
+    if assumed is not None:
+        raise ConfigError("--assume-time is for NMEA input, which --engine spark does not read")
+    with Store(store_path(store), writable=True) as st, stage_progress(not as_json) as progress:
+        return ingest_spark(st, paths, fmt, progress, options=SparkOptions(master=master))
 
 
 def _print_ingest(report: IngestReport) -> None:

@@ -134,6 +134,7 @@ class Store:
         return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
 
     def transaction(self, sha256: str) -> Transaction:
+        """A transaction named ``sha256`` (a file's hash, or any unique name for a batch)."""
         self._require_writable()
         return Transaction(self.root, sha256)
 
@@ -308,18 +309,32 @@ class Transaction:
         if frame.height == 0:
             return
         self._parts += 1
-        name = f"part-{self.sha[:16]}-{self._parts:05d}"
         with _disk_errors(self.root):
-            if table in _DAY_TABLES:
-                _write_by_day(frame, self.dir / table, "ts", name)
-            else:
-                (self.dir / table).mkdir(parents=True, exist_ok=True)
-                _write_parquet(frame, self.dir / table / f"{name}.parquet")
+            Transaction.stage_at(self.dir, table, frame, f"{self.sha[:16]}-{self._parts:05d}")
+
+    @staticmethod
+    def stage_at(txn_dir: Path, table: str, frame: pl.DataFrame, name: str) -> None:
+        """Write ``frame`` as ``part-<name>`` parts of a transaction's folder.
+
+        A static method so that Spark workers, which hold no ``Transaction``, stage
+        parts of the driver's transaction in exactly the store's layout.
+        """
+        if table in _DAY_TABLES:
+            _write_by_day(frame, txn_dir / table, "ts", f"part-{name}")
+        else:
+            (txn_dir / table).mkdir(parents=True, exist_ok=True)
+            _write_parquet(frame, txn_dir / table / f"part-{name}.parquet")
 
     def commit(self, ledger: dict[str, Any]) -> None:
+        """Move the staged parts into place and record ``ledger`` for this file."""
+        self.commit_files({self.sha: ledger})
+
+    def commit_files(self, ledgers: dict[str, dict[str, Any]]) -> None:
+        """Commit parts staged for several files at once, a ledger entry per file hash."""
         moves = [str(p.relative_to(self.dir)) for p in sorted(self.dir.rglob("*.parquet"))]
+        record = {"moves": moves, "ledgers": ledgers}
         with _disk_errors(self.root):
-            _atomic_write(self.dir / "COMMIT", json.dumps({"moves": moves, "ledger": ledger}))
+            _atomic_write(self.dir / "COMMIT", json.dumps(record))
         Transaction.roll_forward(self.root, self.dir)
 
     def abort(self) -> None:
@@ -334,8 +349,9 @@ class Transaction:
             if src.exists():
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
-        ledger = record["ledger"]
-        _atomic_write(root / "ledger" / f"{txn_dir.name}.json", json.dumps(ledger, indent=1))
+        ledgers = record.get("ledgers") or {txn_dir.name: record["ledger"]}
+        for sha, ledger in ledgers.items():
+            _atomic_write(root / "ledger" / f"{sha}.json", json.dumps(ledger, indent=1))
         shutil.rmtree(txn_dir, ignore_errors=True)
 
 

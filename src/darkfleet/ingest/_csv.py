@@ -22,7 +22,7 @@ from darkfleet.ingest._convert import TextRecords, to_batch
 from darkfleet.ingest._lines import LineBlock, line_blocks
 from darkfleet.ingest._sniff import delimiter_of, split_header
 
-__all__ = ["read_csv"]
+__all__ = ["CsvLayout", "read_csv"]
 
 _VESSEL_CLASSES = ("classa", "classb", "a", "b", "")
 _NUMERIC = {
@@ -42,8 +42,7 @@ def read_csv(stream: BinaryIO, source: str) -> Iterator[Batch]:
     """Batches of positions and static rows from a delimited AIS table."""
     blocks = line_blocks(stream)
     header_line, first = _header(blocks, source)
-    header = split_header(header_line)
-    layout = _Layout(header, delimiter_of(header_line), canonical_columns(header))
+    layout = CsvLayout.of_header(header_line)
     if first is not None:
         yield layout.batch(first, source)
     for block in blocks:
@@ -59,13 +58,23 @@ def _header(blocks: Iterator[LineBlock], source: str) -> tuple[str, LineBlock | 
     raise InputFormatError(f"{source}: empty file (no header)")
 
 
-class _Layout:
-    """How one file's rows map onto canonical fields."""
+class CsvLayout:
+    """How one file's rows map onto canonical fields; ``batch`` decodes a block of rows.
+
+    The Spark ingest engine builds one per file from its header line and decodes each
+    block of rows exactly as the local reader does.
+    """
 
     def __init__(self, header: list[str], delimiter: str, columns: dict[str, int]) -> None:
         self.width = len(header)
         self.delimiter = delimiter
         self.columns = columns
+
+    @classmethod
+    def of_header(cls, header_line: str) -> CsvLayout:
+        """The layout a header line declares (delimiter guessed, columns by synonym)."""
+        header = split_header(header_line)
+        return cls(header, delimiter_of(header_line), canonical_columns(header))
 
     def batch(self, block: LineBlock, source: str) -> Batch:
         lines = pl.DataFrame([block.text.alias("raw"), block.line_no])

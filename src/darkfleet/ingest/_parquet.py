@@ -17,7 +17,7 @@ from darkfleet.errors import InputFormatError
 from darkfleet.ingest._batch import Batch
 from darkfleet.ingest._convert import TextRecords, to_batch
 
-__all__ = ["read_parquet"]
+__all__ = ["parquet_batch", "read_parquet"]
 
 _ROWS = 1_000_000
 
@@ -35,11 +35,13 @@ def read_parquet(stream: BinaryIO, source: str) -> Iterator[Batch]:
     for record_batch in parquet.iter_batches(batch_size=_ROWS):
         frame = pl.from_arrow(record_batch)
         assert isinstance(frame, pl.DataFrame)
-        yield _batch(frame, source, line_no)
+        numbers = pl.int_range(line_no, line_no + frame.height, dtype=pl.Int64, eager=True)
+        yield parquet_batch(frame, source, numbers)
         line_no += frame.height
 
 
-def _batch(frame: pl.DataFrame, source: str, first: int) -> Batch:
+def parquet_batch(frame: pl.DataFrame, source: str, line_no: pl.Series) -> Batch:
+    """Rows of a canonical Parquet file as a batch; ``line_no`` holds their 1-based row numbers."""
     has_position = "lat" in frame.columns and "lon" in frame.columns
     text = frame.select(
         pl.col(c).cast(pl.String)
@@ -53,7 +55,7 @@ def _batch(frame: pl.DataFrame, source: str, first: int) -> Batch:
     raw = pl.concat_str([pl.col(c).fill_null("") for c in text.columns], separator=",")
     text = text.with_columns(
         raw.alias("raw"),
-        pl.int_range(first, first + frame.height, dtype=pl.Int64).alias("line_no"),
+        pl.lit(line_no.cast(pl.Int64)).alias("line_no"),
         pl.lit(True).alias("is_vessel"),
         pl.lit(has_position).alias("has_position"),
     )

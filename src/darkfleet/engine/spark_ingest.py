@@ -1,0 +1,345 @@
+"""Ingest on Spark: large CSV and Parquet inputs, decoded by darkfleet's own readers.
+
+Spark lists and splits the input (plain paths, folders, or any URI it reads); every
+split is decoded in a Python worker by the code the local ingest runs, so the store
+ends up with the same positions, static reports and rejects (file and line number
+included), and every file's report proves ``read = accepted + duplicates + ignored +
+rejected``. Steps:
+
+1. **List** the files; those the ledger already holds are reported as duplicates.
+2. **Count lines** of each CSV split in the JVM and find each file's header: a line's
+   number is the count of lines in earlier splits plus its place in its own split.
+3. **Decode** each split (``mapInArrow``) into tagged rows: positions, static reports,
+   rejects, and a tally of read and ignored records (``_spark_decode``).
+4. **Deduplicate**: a key's first occurrence in file order is new unless the store
+   already holds it (the local ingest's rule and key).
+5. **Stage** the new rows with darkfleet's Parquet writer, sorted by day, MMSI and time,
+   and **commit** them in one transaction with a ledger entry per file.
+
+The store's folder must be visible to every executor (always true in local mode; on a
+cluster, a shared file system). A file's records are all committed or none are.
+
+>>> _CODES["static"]
+1
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from darkfleet import schema
+from darkfleet.engine._spark_decode import (
+    DECODED,
+    KEYS,
+    POSITION,
+    REJECT,
+    STATIC,
+    TALLY,
+    WRITTEN,
+    CsvSplit,
+    decode_csv,
+    decode_parquet,
+    key_task,
+    write_task,
+)
+from darkfleet.engine._spark_inputs import SparkInput, file_key, list_inputs
+from darkfleet.engine._spark_session import engine_errors, spark_session
+from darkfleet.engine.spark import SparkOptions
+from darkfleet.errors import EngineError, InputFormatError
+from darkfleet.ingest._lines import BLANK
+from darkfleet.ingest._pipeline import FileReport, IngestReport
+from darkfleet.ingest._sniff import sniff
+from darkfleet.store import Store
+
+__all__ = ["ingest_spark"]
+
+_CODES = {"positions": POSITION, "static": STATIC, "rejects": REJECT}
+_STAGES = ("list", "count lines", "decode", "positions", "static", "rejects", "commit")
+_PARQUET_FIELDS = frozenset(schema.POSITIONS.names) | frozenset(schema.STATIC.names)
+
+
+def ingest_spark(
+    store: Store,
+    paths: Sequence[str],
+    fmt: str = "auto",
+    progress: Any = None,
+    *,
+    options: SparkOptions | None = None,
+    session: Any = None,
+) -> IngestReport:
+    """``ingest`` on Spark for CSV and Parquet inputs (paths, folders or URIs)."""
+    own = session is None
+    options = options or SparkOptions()
+    spark = spark_session(options.master, options.shuffle_partitions) if own else session
+    try:
+        return _Job(store, spark, progress).run(paths, fmt)
+    finally:
+        if own:
+            spark.stop()
+
+
+class _Job:
+    """One Spark ingest: the steps of the module docstring, in order."""
+
+    def __init__(self, store: Store, spark: Any, progress: Any) -> None:
+        self.store, self.spark, self.progress = store, spark, progress
+        self.job = uuid.uuid4().hex[:16]
+        self.reports: dict[int, FileReport] = {}
+        self.names: dict[int, str] = {}
+        self.done = 0
+
+    def _stage(self, name: str) -> None:
+        if self.progress:
+            self.progress(name, self.done, len(_STAGES))
+        self.done += 1
+
+    def run(self, paths: Sequence[str], fmt: str) -> IngestReport:
+        self._stage("list")
+        inputs = list_inputs(self.spark, paths, fmt)
+        self.names = {f.index: f.name for f in inputs}
+        fresh, repeats = self._fresh(inputs)
+        if fresh:
+            txn = self.store.transaction(f"spark-{self.job}")
+            try:
+                with engine_errors("ingesting"):
+                    self._ingest(fresh, txn.dir)
+            except BaseException:
+                txn.abort()
+                raise
+            self._stage("commit")
+            ledgers = {f.sha256: self._ledger(f) for f in fresh if self._committed(f)}
+            txn.commit_files(ledgers) if ledgers else txn.abort()
+        self._repeat(repeats)
+        self.store.refresh_catalog()
+        return IngestReport([self.reports[i] for i in sorted(self.reports)])
+
+    # -- which files to read ----------------------------------------------------------
+
+    def _fresh(self, inputs: list[SparkInput]) -> tuple[list[SparkInput], dict[int, int]]:
+        fresh: list[SparkInput] = []
+        first_of: dict[str, int] = {}
+        repeats: dict[int, int] = {}
+        for f in inputs:
+            known = self.store.ledger_entry(f.sha256) if not f.error else None
+            if f.error:
+                self.reports[f.index] = FileReport(f.name, "unknown", error=f.error)
+            elif known is not None:
+                self.reports[f.index] = _already(f.name, known["format"], known["read"])
+            elif f.sha256 in first_of:
+                repeats[f.index] = first_of[f.sha256]
+            else:
+                first_of[f.sha256] = f.index
+                fresh.append(f)
+                self.reports[f.index] = FileReport(f.name, f.format)
+        return fresh, repeats
+
+    def _repeat(self, repeats: dict[int, int]) -> None:
+        """The same content given twice: the second copy reads as already ingested."""
+        for index, first in repeats.items():
+            original = self.reports[first]
+            self.reports[index] = _already(self.names[index], original.format, original.read)
+
+    # -- the Spark work ---------------------------------------------------------------
+
+    def _ingest(self, fresh: list[SparkInput], txn_dir: Any) -> None:
+        from pyspark import StorageLevel
+
+        self._stage("count lines")
+        decoded = self._decoded([f for f in fresh if not f.is_parquet], parquet=False)
+        decoded += self._decoded([f for f in fresh if f.is_parquet], parquet=True)
+        self._stage("decode")
+        if not decoded:
+            return
+        rows = decoded[0]
+        for more in decoded[1:]:
+            rows = rows.unionByName(more)
+        rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            self._tally(rows)
+            days = [r["_day"] for r in rows.select("_day").dropna().distinct().collect()]
+            for table in ("positions", "static", "rejects"):
+                self._stage(table)
+                self._write(rows, table, days, txn_dir)
+        finally:
+            rows.unpersist()
+
+    def _decoded(self, files: list[SparkInput], parquet: bool) -> list[Any]:
+        if not files:
+            return []
+        return self._parquet(files) if parquet else [self._csv(files)]
+
+    def _csv(self, files: list[SparkInput]) -> Any:
+        from pyspark.sql import functions as sf
+
+        text = self.spark.read.option("lineSep", "\n").text([f.uri for f in files])
+        lines = text.select(
+            "value",
+            sf.col("_metadata.file_path").alias("_path"),
+            sf.col("_metadata.file_block_start").alias("_block"),
+        )
+        splits = self._csv_splits(lines, {file_key(f.uri): f for f in files})
+        return lines.mapInArrow(_bound(decode_csv, splits), _spark(DECODED))
+
+    def _csv_splits(self, lines: Any, by_key: dict[str, SparkInput]) -> dict[Any, CsvSplit]:
+        """Per (file, split): its first line's number and the file's header."""
+        from pyspark.sql import functions as sf
+
+        nonblank = sf.length(sf.btrim(sf.col("value"), sf.lit(BLANK))) > 0
+        blocks = (
+            lines.withColumn("_i", sf.monotonically_increasing_id())
+            .groupBy("_path", "_block")
+            .agg(
+                sf.count(sf.lit(1)).alias("lines"),
+                sf.min(sf.when(nonblank, sf.struct("_i", "value"))).alias("first"),
+            )
+            .collect()
+        )
+        per_file: dict[str, list[Any]] = defaultdict(list)
+        for row in blocks:
+            per_file[row["_path"]].append(row)
+        splits: dict[Any, CsvSplit] = {}
+        for path, rows in per_file.items():
+            splits.update(self._file_splits(path, by_key[file_key(path)], rows))
+        seen = {file_key(path) for path in per_file}
+        for key, f in by_key.items():
+            if key not in seen:  # no lines at all
+                self.reports[f.index].error = f"{f.name}: empty file (no records)"
+        return splits
+
+    def _file_splits(
+        self, path: str, f: SparkInput, rows: list[Any]
+    ) -> dict[tuple[str, int], CsvSplit]:
+        rows = sorted(rows, key=lambda r: int(r["_block"]))
+        heads = [r for r in rows if r["first"] is not None]
+        if not heads:
+            self.reports[f.index].error = f"{f.name}: empty file (no records)"
+            return {}
+        header = str(heads[0]["first"]["value"]).removesuffix("\r")
+        try:
+            self.reports[f.index].format = sniff(header.encode() + b"\n", f.name)
+        except InputFormatError as exc:
+            self.reports[f.index].error = str(exc)
+            return {}
+        splits, first_line = {}, 1
+        for row in rows:
+            holds = row is heads[0]
+            split = CsvSplit(f.index, f.name, header, first_line, holds)
+            splits[(path, int(row["_block"]))] = split
+            first_line += int(row["lines"])
+        return splits
+
+    def _parquet(self, files: list[SparkInput]) -> list[Any]:
+        from pyspark.sql import functions as sf
+
+        groups: dict[tuple[str, ...], list[SparkInput]] = defaultdict(list)
+        for f in files:
+            columns = tuple(self.spark.read.parquet(f.uri).columns)
+            if not {"mmsi", "ts"} <= set(columns):
+                error = f"{f.name}: Parquet without the canonical 'mmsi' and 'ts' columns"
+                self.reports[f.index].error = error
+                continue
+            groups[tuple(c for c in columns if c in _PARQUET_FIELDS)].append(f)
+        frames = []
+        for columns, group in groups.items():
+            table = self.spark.read.parquet(*[f.uri for f in group]).select(
+                *columns,
+                sf.col("_metadata.file_path").alias("_path"),
+                sf.col("_metadata.row_index").alias("_row_index"),
+            )
+            names = {file_key(f.uri): (f.index, f.name) for f in group}
+            frames.append(table.mapInArrow(_bound(decode_parquet, names), _spark(DECODED)))
+        return frames
+
+    # -- counts, deduplication and writing ----------------------------------------------
+
+    def _tally(self, rows: Any) -> None:
+        from pyspark.sql import functions as sf
+
+        tallies = rows.filter(sf.col("_table") == TALLY).groupBy("_file")
+        for row in tallies.agg(sf.sum("read").alias("r"), sf.sum("ignored").alias("i")).collect():
+            report = self.reports[row["_file"]]
+            report.read, report.ignored = int(row["r"]), int(row["i"])
+        rejects = rows.filter(sf.col("_table") == REJECT).groupBy("_file", "reason").count()
+        for row in rejects.collect():
+            report = self.reports[row["_file"]]
+            report.rejected += int(row["count"])
+            report.rejected_by_reason[row["reason"]] = int(row["count"])
+
+    def _write(self, rows: Any, table: str, days: list[str], txn_dir: Any) -> None:
+        from pyspark.sql import functions as sf
+
+        code = _CODES[table]
+        part = rows.filter(sf.col("_table") == code)
+        if table == "rejects":
+            ordered = (
+                part.withColumn("_new", sf.lit(True))
+                .withColumnRenamed("_line", "line_no")
+                .repartition("_file")
+                .sortWithinPartitions("_file", "line_no")
+            )
+        else:
+            ordered = (
+                self._marked(part, table, days)
+                .repartitionByRange("_day", "mmsi")
+                .sortWithinPartitions("_day", "mmsi", "ts", "_file", "_line", "_row")
+            )
+        task = _bound(write_task, txn_dir, f"{self.job}-{table}", code)
+        written = ordered.mapInArrow(task, _spark(WRITTEN)).groupBy("_file").sum().collect()
+        if table != "rejects":
+            for row in written:
+                report = self.reports[row["_file"]]
+                report.accepted += int(row["sum(accepted)"])
+                report.duplicates += int(row["sum(duplicates)"])
+
+    def _marked(self, part: Any, table: str, days: list[str]) -> Any:
+        """Rows with ``_new``: first of their key in file order, and not in the store."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as sf
+
+        first = Window.partitionBy("_day", "_key").orderBy("_file", "_line", "_row")
+        marked = part.withColumn("_new", sf.row_number().over(first) == 1)
+        stored_days = sorted(set(days) & set(self.store.days(table)))
+        if not stored_days:
+            return marked
+        folders = [str(self.store.root / table / f"day={day}") for day in stored_days]
+        stored = self.spark.read.parquet(*folders).mapInArrow(_bound(key_task, table), _spark(KEYS))
+        known = stored.distinct().withColumn("_stored", sf.lit(True))
+        joined = marked.join(known, ["_day", "_key"], "left")
+        return joined.withColumn("_new", sf.col("_new") & sf.col("_stored").isNull())
+
+    # -- reports ----------------------------------------------------------------------
+
+    def _committed(self, f: SparkInput) -> bool:
+        report = self.reports[f.index]
+        if report.error is None and report.read == 0:
+            report.error = f"{f.name}: empty file (no records)"
+        if report.error is None:
+            _check_conservation(report)
+        return report.error is None
+
+    def _ledger(self, f: SparkInput) -> dict[str, Any]:
+        return {"path": f.name, "sha256": f.sha256, **self.reports[f.index].as_dict()}
+
+
+def _already(name: str, fmt: str, read: int) -> FileReport:
+    return FileReport(name, fmt, read=read, duplicates=read, already_ingested=True)
+
+
+def _check_conservation(report: FileReport) -> None:
+    counted = report.accepted + report.duplicates + report.ignored + report.rejected
+    if counted != report.read:
+        raise EngineError(f"{report.path}: records not conserved ({report.as_dict()})")
+
+
+def _bound(task: Any, *args: Any) -> Any:
+    """``task(*args, batches)`` as the one-argument function ``mapInArrow`` wants."""
+    return lambda batches: task(*args, batches)
+
+
+def _spark(arrow: Any) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(arrow)
