@@ -25,16 +25,17 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from darkfleet.errors import InputFormatError
+from darkfleet.ingest._lines import BLANK
 from darkfleet.ingest._open import input_units
 from darkfleet.ingest._read import detect_format
 
-__all__ = ["SparkInput", "file_key", "list_inputs"]
+__all__ = ["SparkInput", "file_key", "first_line", "list_inputs"]
 
 _CSV_FORMATS = ("marinecadastre", "dma", "canonical")
 _CODECS = {b"\x1f\x8b": ".gz", b"BZh": ".bz2"}
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".psv")
-_Found = tuple[str, str, str, str, str | None]
-"""uri, name, sha256, format, error"""
+_Found = tuple[str, str, str, str, str | None, tuple[str, int] | None]
+"""uri, name, sha256, format, error, header"""
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class SparkInput:
     sha256: str
     format: str
     error: str | None = None
+    header: tuple[str, int] | None = None
+    """A CSV file's first non-blank line and its number, where the driver can read it."""
 
     @property
     def is_parquet(self) -> bool:
@@ -66,7 +69,7 @@ def list_inputs(spark: Any, paths: Iterable[str], requested: str = "auto") -> li
                 _remote(spark, path, requested) if _is_uri(path) else _local(Path(path), requested)
             )
         except InputFormatError as exc:
-            found.append((path, path, "", "unknown", str(exc)))
+            found.append((path, path, "", "unknown", str(exc), None))
     return [SparkInput(i, *entry) for i, entry in enumerate(found)]
 
 
@@ -110,11 +113,22 @@ def _local_file(path: Path, requested: str) -> _Found:
         unit = units[0]
         with unit.open() as stream:
             fmt = _spark_format(detect_format(stream, unit.name, requested), unit.name)
+            header = None if fmt == "parquet" else first_line(stream)
         with path.open("rb") as fh:
             _check_codec(fh.read(3), path)
     except InputFormatError as exc:
-        return str(path), str(path), "", "unknown", str(exc)
-    return path.resolve().as_uri(), unit.name, unit.sha256, fmt, None
+        return str(path), str(path), "", "unknown", str(exc), None
+    return path.resolve().as_uri(), unit.name, unit.sha256, fmt, None, header
+
+
+def first_line(lines: Iterable[bytes | str]) -> tuple[str, int] | None:
+    """The first non-blank line (``\r`` stripped) and its 1-based number."""
+    for number, raw in enumerate(lines, start=1):
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        text = text.removesuffix("\n").removesuffix("\r")
+        if text.strip(BLANK):
+            return text, number
+    return None
 
 
 def _check_codec(head: bytes, path: Path) -> None:
@@ -160,9 +174,9 @@ def _remote(spark: Any, uri: str, requested: str) -> Iterator[_Found]:
         try:
             fmt = _format_of_name(path, requested)
         except InputFormatError as exc:
-            yield path, path, sha, "unknown", str(exc)
+            yield path, path, sha, "unknown", str(exc), None
             continue
-        yield path, path, sha, fmt, None
+        yield path, path, sha, fmt, None, None
 
 
 def _format_of_name(uri: str, requested: str = "auto") -> str:

@@ -11,16 +11,17 @@ rejected``. Steps:
    number is the count of lines in earlier splits plus its place in its own split.
 3. **Decode** each split (``mapInArrow``) into tagged rows: positions, static reports,
    rejects, and a tally of read and ignored records (``_spark_decode``).
-4. **Deduplicate**: a key's first occurrence in file order is new unless the store
-   already holds it (the local ingest's rule and key).
-5. **Stage** the new rows with darkfleet's Parquet writer, sorted by day, MMSI and time,
-   and **commit** them in one transaction with a ledger entry per file.
+4. **Deduplicate and stage**: rows are partitioned by MMSI and sorted by day, MMSI,
+   time and input order, so a key's copies meet in one task, where the first in input
+   order is new unless the store holds it (the local ingest's rule and key); new rows
+   are written by darkfleet's Parquet writer into one transaction.
+5. **Commit** the transaction, with a ledger entry per file.
 
 The store's folder must be visible to every executor (always true in local mode; on a
 cluster, a shared file system). A file's records are all committed or none are.
 
->>> _CODES["static"]
-1
+>>> _STAGES[-1]
+'commit'
 """
 
 from __future__ import annotations
@@ -33,31 +34,24 @@ from typing import Any
 from darkfleet import schema
 from darkfleet.engine._spark_decode import (
     DECODED,
-    KEYS,
-    POSITION,
-    REJECT,
-    STATIC,
-    TALLY,
-    WRITTEN,
     CsvSplit,
     decode_csv,
     decode_parquet,
-    key_task,
-    write_task,
 )
-from darkfleet.engine._spark_inputs import SparkInput, file_key, list_inputs
+from darkfleet.engine._spark_inputs import SparkInput, file_key, first_line, list_inputs
 from darkfleet.engine._spark_session import engine_errors, spark_session
+from darkfleet.engine._spark_stage import WRITTEN, stage_task
 from darkfleet.engine.spark import SparkOptions
 from darkfleet.errors import EngineError, InputFormatError
-from darkfleet.ingest._lines import BLANK
 from darkfleet.ingest._pipeline import FileReport, IngestReport
 from darkfleet.ingest._sniff import sniff
 from darkfleet.store import Store
 
 __all__ = ["ingest_spark"]
 
-_CODES = {"positions": POSITION, "static": STATIC, "rejects": REJECT}
-_STAGES = ("list", "count lines", "decode", "positions", "static", "rejects", "commit")
+_STAGES = ("list", "count lines", "decode and stage", "commit")
+_COUNTS = ("read", "accepted", "duplicates", "ignored", "rejected")
+_HEAD_LINES = 1_000
 _PARQUET_FIELDS = frozenset(schema.POSITIONS.names) | frozenset(schema.STATIC.names)
 
 
@@ -89,6 +83,7 @@ class _Job:
         self.job = uuid.uuid4().hex[:16]
         self.reports: dict[int, FileReport] = {}
         self.names: dict[int, str] = {}
+        self.rows = 0
         self.done = 0
 
     def _stage(self, name: str) -> None:
@@ -145,26 +140,37 @@ class _Job:
     # -- the Spark work ---------------------------------------------------------------
 
     def _ingest(self, fresh: list[SparkInput], txn_dir: Any) -> None:
-        from pyspark import StorageLevel
+        from pyspark.sql import functions as sf
 
         self._stage("count lines")
         decoded = self._decoded([f for f in fresh if not f.is_parquet], parquet=False)
         decoded += self._decoded([f for f in fresh if f.is_parquet], parquet=True)
-        self._stage("decode")
+        self._stage("decode and stage")
         if not decoded:
             return
         rows = decoded[0]
         for more in decoded[1:]:
             rows = rows.unionByName(more)
-        rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            self._tally(rows)
-            days = [r["_day"] for r in rows.select("_day").dropna().distinct().collect()]
-            for table in ("positions", "static", "rejects"):
-                self._stage(table)
-                self._write(rows, table, days, txn_dir)
-        finally:
-            rows.unpersist()
+        spread = sf.coalesce(sf.col("mmsi"), sf.col("_line"))  # rejects have no MMSI
+        ordered = rows.repartition(self._partitions, spread).sortWithinPartitions(
+            "_table", "mmsi", "ts", "_file", "_line", "_row"
+        )
+        task = _bound(stage_task, self.store.root, txn_dir, f"part-{self.job}")
+        counts = ordered.mapInArrow(task, _spark(WRITTEN)).groupBy("_file", "reason").sum()
+        self._count(counts.collect())
+
+    def _count(self, rows: list[Any]) -> None:
+        """Each file's totals from the staging tasks' counts."""
+        for row in rows:
+            report = self.reports[row["_file"]]
+            counts = {k: int(row[f"sum({k})"] or 0) for k in _COUNTS}
+            report.read += counts["read"]
+            report.ignored += counts["ignored"]
+            report.accepted += counts["accepted"]
+            report.duplicates += counts["duplicates"]
+            if row["reason"] is not None:
+                report.rejected += counts["rejected"]
+                report.rejected_by_reason[row["reason"]] = counts["rejected"]
 
     def _decoded(self, files: list[SparkInput], parquet: bool) -> list[Any]:
         if not files:
@@ -185,18 +191,7 @@ class _Job:
 
     def _csv_splits(self, lines: Any, by_key: dict[str, SparkInput]) -> dict[Any, CsvSplit]:
         """Per (file, split): its first line's number and the file's header."""
-        from pyspark.sql import functions as sf
-
-        nonblank = sf.length(sf.btrim(sf.col("value"), sf.lit(BLANK))) > 0
-        blocks = (
-            lines.withColumn("_i", sf.monotonically_increasing_id())
-            .groupBy("_path", "_block")
-            .agg(
-                sf.count(sf.lit(1)).alias("lines"),
-                sf.min(sf.when(nonblank, sf.struct("_i", "value"))).alias("first"),
-            )
-            .collect()
-        )
+        blocks = lines.groupBy("_path", "_block").count().collect()
         per_file: dict[str, list[Any]] = defaultdict(list)
         for row in blocks:
             per_file[row["_path"]].append(row)
@@ -212,24 +207,29 @@ class _Job:
     def _file_splits(
         self, path: str, f: SparkInput, rows: list[Any]
     ) -> dict[tuple[str, int], CsvSplit]:
-        rows = sorted(rows, key=lambda r: int(r["_block"]))
-        heads = [r for r in rows if r["first"] is not None]
-        if not heads:
+        found = f.header or first_line(self._head(f.uri))
+        if found is None:
             self.reports[f.index].error = f"{f.name}: empty file (no records)"
             return {}
-        header = str(heads[0]["first"]["value"]).removesuffix("\r")
+        header, header_line = found
         try:
             self.reports[f.index].format = sniff(header.encode() + b"\n", f.name)
         except InputFormatError as exc:
             self.reports[f.index].error = str(exc)
             return {}
-        splits, first_line = {}, 1
-        for row in rows:
-            holds = row is heads[0]
-            split = CsvSplit(f.index, f.name, header, first_line, holds)
-            splits[(path, int(row["_block"]))] = split
-            first_line += int(row["lines"])
+        splits, first = {}, 1
+        for row in sorted(rows, key=lambda r: int(r["_block"])):
+            count = int(row["count"])
+            holds = first <= header_line < first + count
+            splits[(path, int(row["_block"]))] = CsvSplit(f.index, f.name, header, first, holds)
+            first += count
+        self.rows += first - 1
         return splits
+
+    def _head(self, uri: str) -> list[str]:
+        """The first lines of a file only Spark can read (a URI)."""
+        text = self.spark.read.option("lineSep", "\n").text(uri).limit(_HEAD_LINES)
+        return [row["value"] for row in text.collect()]
 
     def _parquet(self, files: list[SparkInput]) -> list[Any]:
         from pyspark.sql import functions as sf
@@ -243,6 +243,9 @@ class _Job:
                 continue
             groups[tuple(c for c in columns if c in _PARQUET_FIELDS)].append(f)
         frames = []
+        self.rows += sum(
+            self.spark.read.parquet(*[f.uri for f in g]).count() for g in groups.values()
+        )
         for columns, group in groups.items():
             table = self.spark.read.parquet(*[f.uri for f in group]).select(
                 *columns,
@@ -253,62 +256,11 @@ class _Job:
             frames.append(table.mapInArrow(_bound(decode_parquet, names), _spark(DECODED)))
         return frames
 
-    # -- counts, deduplication and writing ----------------------------------------------
-
-    def _tally(self, rows: Any) -> None:
-        from pyspark.sql import functions as sf
-
-        tallies = rows.filter(sf.col("_table") == TALLY).groupBy("_file")
-        for row in tallies.agg(sf.sum("read").alias("r"), sf.sum("ignored").alias("i")).collect():
-            report = self.reports[row["_file"]]
-            report.read, report.ignored = int(row["r"]), int(row["i"])
-        rejects = rows.filter(sf.col("_table") == REJECT).groupBy("_file", "reason").count()
-        for row in rejects.collect():
-            report = self.reports[row["_file"]]
-            report.rejected += int(row["count"])
-            report.rejected_by_reason[row["reason"]] = int(row["count"])
-
-    def _write(self, rows: Any, table: str, days: list[str], txn_dir: Any) -> None:
-        from pyspark.sql import functions as sf
-
-        code = _CODES[table]
-        part = rows.filter(sf.col("_table") == code)
-        if table == "rejects":
-            ordered = (
-                part.withColumn("_new", sf.lit(True))
-                .withColumnRenamed("_line", "line_no")
-                .repartition("_file")
-                .sortWithinPartitions("_file", "line_no")
-            )
-        else:
-            ordered = (
-                self._marked(part, table, days)
-                .repartitionByRange("_day", "mmsi")
-                .sortWithinPartitions("_day", "mmsi", "ts", "_file", "_line", "_row")
-            )
-        task = _bound(write_task, txn_dir, f"{self.job}-{table}", code)
-        written = ordered.mapInArrow(task, _spark(WRITTEN)).groupBy("_file").sum().collect()
-        if table != "rejects":
-            for row in written:
-                report = self.reports[row["_file"]]
-                report.accepted += int(row["sum(accepted)"])
-                report.duplicates += int(row["sum(duplicates)"])
-
-    def _marked(self, part: Any, table: str, days: list[str]) -> Any:
-        """Rows with ``_new``: first of their key in file order, and not in the store."""
-        from pyspark.sql import Window
-        from pyspark.sql import functions as sf
-
-        first = Window.partitionBy("_day", "_key").orderBy("_file", "_line", "_row")
-        marked = part.withColumn("_new", sf.row_number().over(first) == 1)
-        stored_days = sorted(set(days) & set(self.store.days(table)))
-        if not stored_days:
-            return marked
-        folders = [str(self.store.root / table / f"day={day}") for day in stored_days]
-        stored = self.spark.read.parquet(*folders).mapInArrow(_bound(key_task, table), _spark(KEYS))
-        known = stored.distinct().withColumn("_stored", sf.lit(True))
-        joined = marked.join(known, ["_day", "_key"], "left")
-        return joined.withColumn("_new", sf.col("_new") & sf.col("_stored").isNull())
+    @property
+    def _partitions(self) -> int:
+        """Write tasks: enough for about a million rows each, at least two per core."""
+        cores = int(self.spark.sparkContext.defaultParallelism)
+        return max(2 * cores, -(-self.rows // 1_000_000))
 
     # -- reports ----------------------------------------------------------------------
 
