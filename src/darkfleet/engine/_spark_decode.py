@@ -12,6 +12,7 @@ DataType(int8)
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from darkfleet.ingest._parquet import parquet_batch
 
 __all__ = [
     "DECODED",
+    "PACKED",
     "POSITION",
     "REJECT",
     "STATIC",
@@ -35,11 +37,19 @@ __all__ = [
     "conform",
     "decode_csv",
     "decode_parquet",
+    "unpacked",
 ]
 
 POSITION, STATIC, REJECT, TALLY = 0, 1, 2, 3
 _ORDER = [("_table", pa.int8()), ("_file", pa.int32()), ("_line", pa.int64()), ("_row", pa.int64())]
 _STATIC_ONLY = [f for f in tables.STATIC if f.name not in tables.POSITIONS.names]
+_SEED = 0xB0C7
+PACKED = pa.schema([("_bucket", pa.int32()), ("payload", pa.binary())])
+"""Tagged rows of one decoded block bound for one staging bucket, as LZ4 Arrow IPC.
+
+Spark's row format makes a wide, sparse table slow to shuffle; blobs cross the shuffle
+as a few large values and are opened again only by darkfleet's code.
+"""
 DECODED = pa.schema(
     [
         *_ORDER,
@@ -69,9 +79,9 @@ class CsvSplit:
 
 
 def decode_csv(
-    splits: dict[tuple[str, int], CsvSplit], batches: Iterator[pa.RecordBatch]
+    splits: dict[tuple[str, int], CsvSplit], buckets: int, batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
-    """Tagged tables from text rows ``(value, _path, _block)`` of CSV splits, in order."""
+    """Packed tagged rows from text rows ``(value, _path, _block)`` of CSV splits."""
     consumed: dict[tuple[str, int], int] = {}
     header_done: set[tuple[str, int]] = set()
     layouts: dict[str, CsvLayout] = {}
@@ -91,7 +101,7 @@ def decode_csv(
             if lines.text.len():
                 layout = layouts.setdefault(key[0], CsvLayout.of_header(split.header))
                 decoded = layout.batch(lines, split.source)
-                yield from _tagged(decoded, split.file, int(lines.line_no[0])).to_batches()
+                yield _packed(_tagged(decoded, split.file, int(lines.line_no[0])), buckets)
 
 
 def _numbered(text: pl.Series, first_line: int) -> LineBlock:
@@ -103,19 +113,19 @@ def _numbered(text: pl.Series, first_line: int) -> LineBlock:
 
 
 def decode_parquet(
-    files: dict[str, tuple[int, str]], batches: Iterator[pa.RecordBatch]
+    files: dict[str, tuple[int, str]], buckets: int, batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
-    """Tagged tables from Parquet rows with ``_path`` and ``_row_index`` columns."""
+    """Packed tagged rows from Parquet rows with ``_path`` and ``_row_index`` columns."""
     for batch in batches:
         frame = tables.from_arrow(pa.Table.from_batches([batch]))
         for (path,), run in frame.partition_by("_path", maintain_order=True, as_dict=True).items():
             file, source = files[file_key(str(path))]
             line_no = run["_row_index"] + 1
             decoded = parquet_batch(run.drop("_path", "_row_index"), source, line_no)
-            yield from _tagged(decoded, file, int(line_no[0])).to_batches()
+            yield _packed(_tagged(decoded, file, int(line_no[0])), buckets)
 
 
-def _tagged(batch: Batch, file: int, line: int) -> pa.Table:
+def _tagged(batch: Batch, file: int, line: int) -> pl.DataFrame:
     """One decoded block as a ``DECODED`` table."""
     at_file = pl.lit(file, pl.Int32).alias("_file")
     at_line = pl.lit(line, pl.Int64).alias("_line")
@@ -144,8 +154,32 @@ def _plain(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
 
 
-def conform(frame: pl.DataFrame, target: pa.Schema) -> pa.Table:
-    """``frame`` with every column of ``target`` (missing ones null), as that schema."""
+def conform(frame: pl.DataFrame, target: pa.Schema) -> pl.DataFrame:
+    """``frame`` with exactly the columns of ``target`` (missing ones null), in its types."""
     types = pl.DataFrame(target.empty_table()).schema
     missing = [pl.lit(None, dtype=t).alias(n) for n, t in types.items() if n not in frame.columns]
-    return tables.to_arrow(frame.with_columns(missing), target)
+    return frame.with_columns(missing).select(types.names()).cast(types)
+
+
+# -- packing rows for the shuffle ------------------------------------------------------
+
+
+def _packed(tagged: pl.DataFrame, buckets: int) -> pa.RecordBatch:
+    """Rows split by staging bucket (an MMSI's rows share one), each part as one blob."""
+    spread = pl.coalesce(pl.col("mmsi"), pl.col("_line"))  # rejects and tallies: no MMSI
+    bucket = (spread.hash(seed=_SEED) % buckets).cast(pl.Int32).alias("_bucket")
+    parts = tagged.with_columns(bucket).partition_by("_bucket", as_dict=True, include_key=False)
+    keys, blobs = [], []
+    for (key,), part in parts.items():
+        buffer = io.BytesIO()
+        part.write_ipc(buffer, compression="lz4")
+        keys.append(key)
+        blobs.append(buffer.getvalue())
+    arrays = [pa.array(keys, pa.int32()), pa.array(blobs, pa.binary())]
+    return pa.RecordBatch.from_arrays(arrays, schema=PACKED)
+
+
+def unpacked(blobs: pa.ChunkedArray) -> pl.DataFrame:
+    """The tagged rows of a bucket's blobs, concatenated."""
+    frames = [pl.read_ipc(io.BytesIO(blob.as_py())) for blob in blobs]
+    return pl.concat(frames) if frames else conform(pl.DataFrame(), DECODED)

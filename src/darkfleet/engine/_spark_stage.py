@@ -1,10 +1,11 @@
 """Worker side of the Spark ingest, second half: deduplicate tagged rows and stage them.
 
-Rows reach a task partitioned by MMSI and sorted by table, MMSI, time and input order
-(``_file``, ``_line``, ``_row``), so every copy of a key is in one task and meets the
-local ingest's ``KeyIndex`` in input order: the first copy is new unless the store
-already holds the key, later copies are duplicates. New rows are written by the store's
-own writer into the driver's transaction folder (parts of at most ``_PART_ROWS`` rows,
+A task gets one bucket's packed rows (an MMSI's rows all land in one bucket) and sorts
+them by table, MMSI, time and input order (``_file``, ``_line``, ``_row``), so every
+copy of a key meets the local ingest's ``KeyIndex`` in input order: the first copy is
+new unless the store already holds the key, later copies are duplicates. New rows are
+written by the store's own writer into the driver's transaction folder (parts of at
+most ``_PART_ROWS`` rows,
 split by UTC day); rejects are written as they are. Each task yields its counts per
 input file, so the driver learns every file's totals from this one pass.
 
@@ -14,7 +15,6 @@ input file, so the driver learns every file's totals from this one pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -22,12 +22,12 @@ import pyarrow as pa
 
 from darkfleet import schema
 from darkfleet.engine import _stage_tables as tables
-from darkfleet.engine._spark_decode import POSITION, REJECT, STATIC, TALLY, conform
+from darkfleet.engine._spark_decode import POSITION, REJECT, STATIC, TALLY, conform, unpacked
 from darkfleet.ingest._batch import RECORDS
 from darkfleet.ingest._dedupe import KeyIndex
 from darkfleet.store import Store, Transaction
 
-__all__ = ["WRITTEN", "stage_task"]
+__all__ = ["WRITTEN", "stage_group"]
 
 WRITTEN = pa.schema(
     [
@@ -43,23 +43,18 @@ WRITTEN = pa.schema(
 """Counts per input file (and reject reason) from one task."""
 
 _TABLES = {POSITION: "positions", STATIC: "static", REJECT: "rejects"}
+_ORDER = ("_table", "mmsi", "ts", "_file", "_line", "_row")
 _PART_ROWS = 2_000_000
 
 
-def stage_task(
-    store_root: Path, txn_dir: Path, name: str, batches: Iterator[pa.RecordBatch]
-) -> Iterator[pa.RecordBatch]:
-    """Deduplicate and stage one partition of tagged rows; yield its ``WRITTEN`` counts."""
-    from pyspark import TaskContext
-
-    context = TaskContext.get()
-    task = context.partitionId() if context else 0
-    stager = _Stager(Store(store_root), txn_dir, f"{name}-{task:05d}")
-    for batch in batches:
-        frame = tables.from_arrow(pa.Table.from_batches([batch]))
-        for (code,), rows in frame.partition_by("_table", as_dict=True).items():
-            stager.add(int(str(code)), rows)
-    yield from stager.finish().to_batches()
+def stage_group(store_root: Path, txn_dir: Path, name: str, packed: pa.Table) -> pa.Table:
+    """Deduplicate and stage one bucket's packed rows; its ``WRITTEN`` counts."""
+    rows = unpacked(packed["payload"]).sort(*_ORDER)
+    bucket = packed["_bucket"][0].as_py() if packed.num_rows else 0
+    stager = _Stager(Store(store_root), txn_dir, f"{name}-{bucket:05d}")
+    for (code,), part in rows.partition_by("_table", as_dict=True, maintain_order=True).items():
+        stager.add(int(str(code)), part)
+    return stager.finish()
 
 
 class _Stager:
@@ -89,9 +84,8 @@ class _Stager:
     def finish(self) -> pa.Table:
         for writer in self.writers.values():
             writer.flush()
-        if not self.counts:
-            return WRITTEN.empty_table()
-        return conform(pl.concat(self.counts, how="diagonal_relaxed"), WRITTEN)
+        counts = pl.concat(self.counts, how="diagonal_relaxed") if self.counts else pl.DataFrame()
+        return tables.to_arrow(conform(counts, WRITTEN), WRITTEN)
 
 
 def _records(rows: pl.DataFrame, column: str) -> pl.DataFrame:

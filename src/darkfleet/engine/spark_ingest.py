@@ -10,11 +10,12 @@ rejected``. Steps:
 2. **Count lines** of each CSV split in the JVM and find each file's header: a line's
    number is the count of lines in earlier splits plus its place in its own split.
 3. **Decode** each split (``mapInArrow``) into tagged rows: positions, static reports,
-   rejects, and a tally of read and ignored records (``_spark_decode``).
-4. **Deduplicate and stage**: rows are partitioned by MMSI and sorted by day, MMSI,
-   time and input order, so a key's copies meet in one task, where the first in input
-   order is new unless the store holds it (the local ingest's rule and key); new rows
-   are written by darkfleet's Parquet writer into one transaction.
+   rejects, and a tally of read and ignored records, packed per staging bucket of
+   MMSIs as Arrow blobs (``_spark_decode``).
+4. **Deduplicate and stage** each bucket (``applyInArrow``): its rows sorted by MMSI,
+   time and input order, a key's first copy is new unless the store holds it (the
+   local ingest's rule and key); new rows are written by darkfleet's Parquet writer
+   into one transaction (``_spark_stage``).
 5. **Commit** the transaction, with a ledger entry per file.
 
 The store's folder must be visible to every executor (always true in local mode; on a
@@ -33,14 +34,14 @@ from typing import Any
 
 from darkfleet import schema
 from darkfleet.engine._spark_decode import (
-    DECODED,
+    PACKED,
     CsvSplit,
     decode_csv,
     decode_parquet,
 )
 from darkfleet.engine._spark_inputs import SparkInput, file_key, first_line, list_inputs
 from darkfleet.engine._spark_session import engine_errors, spark_session
-from darkfleet.engine._spark_stage import WRITTEN, stage_task
+from darkfleet.engine._spark_stage import WRITTEN, stage_group
 from darkfleet.engine.spark import SparkOptions
 from darkfleet.errors import EngineError, InputFormatError
 from darkfleet.ingest._pipeline import FileReport, IngestReport
@@ -140,24 +141,23 @@ class _Job:
     # -- the Spark work ---------------------------------------------------------------
 
     def _ingest(self, fresh: list[SparkInput], txn_dir: Any) -> None:
-        from pyspark.sql import functions as sf
-
         self._stage("count lines")
-        decoded = self._decoded([f for f in fresh if not f.is_parquet], parquet=False)
-        decoded += self._decoded([f for f in fresh if f.is_parquet], parquet=True)
+        csv = self._csv([f for f in fresh if not f.is_parquet])
+        parquet = self._parquet([f for f in fresh if f.is_parquet])
         self._stage("decode and stage")
-        if not decoded:
+        buckets = self._buckets
+        packed = [
+            frame.mapInArrow(_bound(task, plan, buckets), _spark(PACKED))
+            for task, frame, plan in (*csv, *parquet)
+        ]
+        if not packed:
             return
-        rows = decoded[0]
-        for more in decoded[1:]:
-            rows = rows.unionByName(more)
-        spread = sf.coalesce(sf.col("mmsi"), sf.col("_line"))  # rejects have no MMSI
-        ordered = rows.repartition(self._partitions, spread).sortWithinPartitions(
-            "_table", "mmsi", "ts", "_file", "_line", "_row"
-        )
-        task = _bound(stage_task, self.store.root, txn_dir, f"part-{self.job}")
-        counts = ordered.mapInArrow(task, _spark(WRITTEN)).groupBy("_file", "reason").sum()
-        self._count(counts.collect())
+        rows = packed[0]
+        for more in packed[1:]:
+            rows = rows.union(more)
+        task = _bound(stage_group, self.store.root, txn_dir, f"{self.job}")
+        staged = rows.groupBy("_bucket").applyInArrow(task, _spark(WRITTEN))
+        self._count(staged.groupBy("_file", "reason").sum().collect())
 
     def _count(self, rows: list[Any]) -> None:
         """Each file's totals from the staging tasks' counts."""
@@ -172,14 +172,12 @@ class _Job:
                 report.rejected += counts["rejected"]
                 report.rejected_by_reason[row["reason"]] = counts["rejected"]
 
-    def _decoded(self, files: list[SparkInput], parquet: bool) -> list[Any]:
-        if not files:
-            return []
-        return self._parquet(files) if parquet else [self._csv(files)]
-
-    def _csv(self, files: list[SparkInput]) -> Any:
+    def _csv(self, files: list[SparkInput]) -> list[tuple[Any, Any, Any]]:
+        """(decode task, text rows, plan) for the CSV files, if any."""
         from pyspark.sql import functions as sf
 
+        if not files:
+            return []
         text = self.spark.read.option("lineSep", "\n").text([f.uri for f in files])
         lines = text.select(
             "value",
@@ -187,7 +185,7 @@ class _Job:
             sf.col("_metadata.file_block_start").alias("_block"),
         )
         splits = self._csv_splits(lines, {file_key(f.uri): f for f in files})
-        return lines.mapInArrow(_bound(decode_csv, splits), _spark(DECODED))
+        return [(decode_csv, lines, splits)]
 
     def _csv_splits(self, lines: Any, by_key: dict[str, SparkInput]) -> dict[Any, CsvSplit]:
         """Per (file, split): its first line's number and the file's header."""
@@ -231,7 +229,8 @@ class _Job:
         text = self.spark.read.option("lineSep", "\n").text(uri).limit(_HEAD_LINES)
         return [row["value"] for row in text.collect()]
 
-    def _parquet(self, files: list[SparkInput]) -> list[Any]:
+    def _parquet(self, files: list[SparkInput]) -> list[tuple[Any, Any, Any]]:
+        """(decode task, rows, plan) per group of Parquet files with the same columns."""
         from pyspark.sql import functions as sf
 
         groups: dict[tuple[str, ...], list[SparkInput]] = defaultdict(list)
@@ -242,23 +241,22 @@ class _Job:
                 self.reports[f.index].error = error
                 continue
             groups[tuple(c for c in columns if c in _PARQUET_FIELDS)].append(f)
-        frames = []
-        self.rows += sum(
-            self.spark.read.parquet(*[f.uri for f in g]).count() for g in groups.values()
-        )
+        plans = []
         for columns, group in groups.items():
-            table = self.spark.read.parquet(*[f.uri for f in group]).select(
+            table = self.spark.read.parquet(*[f.uri for f in group])
+            self.rows += table.count()
+            rows = table.select(
                 *columns,
                 sf.col("_metadata.file_path").alias("_path"),
                 sf.col("_metadata.row_index").alias("_row_index"),
             )
             names = {file_key(f.uri): (f.index, f.name) for f in group}
-            frames.append(table.mapInArrow(_bound(decode_parquet, names), _spark(DECODED)))
-        return frames
+            plans.append((decode_parquet, rows, names))
+        return plans
 
     @property
-    def _partitions(self) -> int:
-        """Write tasks: enough for about a million rows each, at least two per core."""
+    def _buckets(self) -> int:
+        """Staging buckets: about a million input rows each, at least two per core."""
         cores = int(self.spark.sparkContext.defaultParallelism)
         return max(2 * cores, -(-self.rows // 1_000_000))
 
