@@ -31,6 +31,7 @@ QUICK = [
 ]
 OPTIONAL = [
     ("Spark engine against the local engine", "bench_spark.py"),
+    ("Spark ingest against the local ingest", "bench_spark_ingest.py"),
     ("watch mode throughput and memory", "bench_watch.py"),
 ]
 
