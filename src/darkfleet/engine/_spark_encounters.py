@@ -23,11 +23,19 @@ segment's samples. Only the partner search involves all vessels, and it involves
    :func:`_raw_encounters`). Last, the local ``encounters`` applies the port filter,
    GFW's merge and the publish filter to the bucket's raw encounters.
 
+Samples and pairs cross Spark packed (one Arrow IPC value per bucket and window, then
+per window and pair bucket: :func:`window_parts_task`, :func:`packed_pairs_task`,
+:func:`packed_encounter_task`), so Spark moves a few thousand values, not millions of
+rows.
+
 >>> pairs_task(DetectParams(), tables.RESAMPLED.empty_table()).num_rows
 0
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -39,11 +47,24 @@ from darkfleet.detect._runs import RAW_SCHEMA, kept_partners
 from darkfleet.detect.encounters import EncounterParams, encounter_events, raw_encounters
 from darkfleet.detect.pipeline import DetectParams
 from darkfleet.engine import _stage_tables as tables
+from darkfleet.engine._spark_buckets import pack, unpack
 from darkfleet.engine._stages import Context
 
-__all__ = ["encounter_task", "pairs_task"]
+__all__ = [
+    "PACKED_PAIRS",
+    "PACKED_SAMPLES",
+    "encounter_task",
+    "packed_encounter_task",
+    "packed_pairs_task",
+    "pairs_task",
+    "window_parts_task",
+]
 
 _SAMPLE = [c for c in RESAMPLED_SCHEMA.names() if c != "ts"]
+PACKED_SAMPLES = pa.schema([(tables.WINDOW, pa.int64()), ("part", pa.binary())])
+"""One bucket's grid samples of one time window, packed (RESAMPLED)."""
+PACKED_PAIRS = pa.schema([(tables.PAIR, pa.int64()), ("part", pa.binary())])
+"""One window's directed pairs of one bucket of vessel pairs, packed (PAIRS)."""
 _ONE_US = pl.duration(microseconds=1)
 
 
@@ -58,6 +79,44 @@ def pairs_task(params: DetectParams, table: pa.Table) -> pa.Table:
     a, b, km = kept_partners(i, j, km, p.max_tracked_distances)
     close = km <= p.max_encounter_dist_km
     return tables.to_arrow(_pair_rows(samples, a[close], b[close]), tables.PAIRS)
+
+
+def window_parts_task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Each bucket's packed grid samples, split and packed again by time window."""
+    for samples in _unpacked(batches, "samples"):
+        parts = tables.from_arrow(samples).partition_by(tables.WINDOW, as_dict=True)
+        yield from _packed(parts, tables.RESAMPLED, PACKED_SAMPLES).to_batches()
+
+
+def packed_pairs_task(params: DetectParams, buckets: int, table: pa.Table) -> pa.Table:
+    """:func:`pairs_task` on one window's packed samples, packed per bucket of vessel pairs."""
+    pairs = tables.from_arrow(pairs_task(params, _concat(table, tables.RESAMPLED)))
+    low, high = pl.min_horizontal("a_mmsi", "b_mmsi"), pl.max_horizontal("a_mmsi", "b_mmsi")
+    keyed = pairs.with_columns(((low * 1_000_003 + high) % buckets).alias(tables.PAIR))
+    parts = keyed.partition_by(tables.PAIR, as_dict=True)
+    return _packed(parts, tables.PAIRS, PACKED_PAIRS)
+
+
+def packed_encounter_task(ctx: Context, table: pa.Table) -> pa.Table:
+    """:func:`encounter_task` on one bucket of vessel pairs, packed by window."""
+    return encounter_task(ctx, _concat(table, tables.PAIRS))
+
+
+def _unpacked(batches: Iterator[pa.RecordBatch], column: str) -> Iterator[pa.Table]:
+    for batch in batches:
+        for value in batch.column(column):
+            yield unpack(value.as_buffer())
+
+
+def _concat(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    parts = [unpack(value.as_buffer()) for value in table.column("part")]
+    return pa.concat_tables([schema.empty_table(), *parts])
+
+
+def _packed(parts: dict[Any, pl.DataFrame], schema: pa.Schema, target: pa.Schema) -> pa.Table:
+    keys = sorted(parts)
+    packed = [pack(tables.to_arrow(parts[key], schema)) for key in keys]
+    return pa.table([[key for (key,) in keys], packed], schema=target)
 
 
 def _pair_rows(samples: pl.DataFrame, a: np.ndarray, b: np.ndarray) -> pl.DataFrame:

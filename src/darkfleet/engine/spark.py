@@ -6,13 +6,17 @@ PySpark only partitions the data and calls darkfleet's own functions on Arrow ta
 1. **Vessel components.** MMSIs that reported a common valid IMO form one component
    (identity's "MMSI for IMO" evidence compares them); every other MMSI is its own.
    Components are hashed into ``_group`` buckets of about ``rows_per_bucket`` (250,000)
-   positions, and each bucket goes to one Python call: whole vessels, so segmentation
-   and the per-vessel detectors see exactly the rows they see locally.
-2. **Segment** each bucket (cached), then two global inputs: stationary periods per
-   track, turned into derived anchorages on the driver by ``derive_anchorages``; and
-   the gap detector's regional reception, counted per (1° cell, day) and summed.
+   positions, at least 4 per core, and each bucket goes to one Python call: whole
+   vessels, so segmentation and the per-vessel detectors see exactly the rows they see
+   locally.
+2. **First pass** per bucket, positions and static reports co-grouped: segment, and
+   derive stationary periods, positions per (1° cell, day) and grid samples; the
+   bucket becomes one cached row of packed Arrow tables (``_spark_buckets``: later
+   stages read it without converting or shuffling the positions again). Then two
+   global inputs: derived anchorages from the periods on the driver, and the gap
+   detector's regional reception, the daily counts summed.
 3. **Per-vessel detectors** (shared MMSI, loitering, gaps, identity, draught, port
-   visits, zone entries) per bucket, with static reports co-grouped by the same key.
+   visits, zone entries) per bucket row.
 4. **Encounters**: grid samples per segment; the partner search per *time window* of
    ``window_hours`` (24 h) of whole grid times — exact without spatial tiles or a halo,
    since partners are only ever compared at one grid time; then runs, GFW's merge and
@@ -22,7 +26,8 @@ PySpark only partitions the data and calls darkfleet's own functions on Arrow ta
    events (few), then the events are merged into the store like the local engine's.
 
 Settings that matter: the master URL, ``spark.sql.shuffle.partitions`` (default: 2 per
-local core), ``rows_per_bucket`` (memory per Python call: a bucket of 250,000
+local core; buckets and pair buckets get a task each or so whatever it says),
+``rows_per_bucket`` (memory per Python call: a bucket of 250,000
 positions needs roughly 0.5 GB in the worker) and ``window_hours`` (samples per
 partner-search call: all vessels' grid samples of that many hours).
 
@@ -47,19 +52,24 @@ from darkfleet.detect.gaps import reception
 from darkfleet.detect.pipeline import ALL_KINDS, DetectParams, Stage, combine_events
 from darkfleet.detect.rendezvous import dark_rendezvous
 from darkfleet.engine import _stage_tables as tables
-from darkfleet.engine._spark_encounters import encounter_task, pairs_task
+from darkfleet.engine._spark_buckets import (
+    BUCKET,
+    detect_bucket_task,
+    first_pass_task,
+    unpack,
+    unpack_task,
+)
+from darkfleet.engine._spark_encounters import (
+    PACKED_PAIRS,
+    PACKED_SAMPLES,
+    packed_encounter_task,
+    packed_pairs_task,
+    window_parts_task,
+)
 from darkfleet.engine._spark_read import read_table
 from darkfleet.engine._spark_session import engine_errors, spark_session
 from darkfleet.engine._stage_global import POINT, anchorages_from_periods, vessel_components
-from darkfleet.engine._stages import (
-    Context,
-    detect_task,
-    links_task,
-    periods_task,
-    reception_task,
-    resample_task,
-    segment_task,
-)
+from darkfleet.engine._stages import Context, links_task
 from darkfleet.engine.local import save_events
 from darkfleet.places import load_zones
 from darkfleet.store import Store
@@ -164,25 +174,27 @@ class _Run:
         self._count()
         positions, static = self._grouped()
         self._stage("segment")
-        segmented = positions.groupBy(tables.GROUP).applyInArrow(
-            _bound(segment_task, self.ctx), _spark(tables.SEGMENTED)
-        )
-        segmented = segmented.persist(StorageLevel.MEMORY_AND_DISK)
+        buckets = positions.groupBy(tables.GROUP).cogroup(static.groupBy(tables.GROUP))
+        first = buckets.applyInArrow(_bound2(first_pass_task, self.ctx), _spark(BUCKET))
+        first = first.persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            return self._detect(segmented, static)
+            return self._detect(first)
         finally:
-            segmented.unpersist()
+            first.unpersist()
 
-    def _detect(self, segmented: Any, static: Any) -> pl.DataFrame:
+    def _detect(self, buckets: Any) -> pl.DataFrame:
         self._stage("anchorages")
         self.ctx = replace(
-            self.ctx, anchorages=self._anchorages(segmented), reception=self._reception(segmented)
+            self.ctx,
+            token=uuid.uuid4().hex,  # workers rebuild their places with the anchorages
+            anchorages=self._anchorages(buckets),
+            reception=self._reception(buckets),
         )
         self._stage("per-vessel")
-        results = _by_kind(self._per_vessel(segmented, static), self.ctx.per_vessel_kinds())
+        results = _by_kind(self._per_vessel(buckets), self.ctx.per_vessel_kinds())
         self._stage("encounter")
         if "encounter" in self.ctx.kinds:
-            results["encounter"] = self._encounters(segmented)
+            results["encounter"] = self._encounters(buckets)
         self._stage("dark_rendezvous")
         if "dark_rendezvous" in self.ctx.kinds:
             results["dark_rendezvous"] = self._rendezvous(results)
@@ -203,7 +215,8 @@ class _Run:
         ).first()
         self.counts = (int(row["n"]), int(row["vessels"]))
         buckets = math.ceil((row["valid"] or 0) / self.options.rows_per_bucket)
-        self.buckets = max(buckets, self.session.sparkContext.defaultParallelism * 2)
+        # Several buckets per core, so that tasks of uneven size still share the cores.
+        self.buckets = max(buckets, self.session.sparkContext.defaultParallelism * 4)
 
     def _grouped(self) -> tuple[Any, Any]:
         from pyspark.sql import functions as sf
@@ -215,7 +228,8 @@ class _Run:
 
         def keyed(frame: Any) -> Any:
             joined = frame.join(sf.broadcast(components), "mmsi", "left")
-            return joined.withColumn(tables.GROUP, key).drop("_component")
+            tagged = joined.withColumn(tables.GROUP, key).drop("_component")
+            return tagged.repartition(self.buckets, tables.GROUP)  # a task per bucket or so
 
         valid = self.raw_positions.filter(sf.col("lat").isNotNull() & sf.col("lon").isNotNull())
         return keyed(valid), keyed(self.raw_static)
@@ -228,20 +242,19 @@ class _Run:
 
     # -- global inputs --------------------------------------------------------------------
 
-    def _anchorages(self, segmented: Any) -> pl.DataFrame:
-        from pyspark.sql import functions as sf
-
-        grouped = segmented.groupBy(tables.GROUP)
-        periods = _polars(
-            grouped.applyInArrow(_bound(periods_task, self.ctx), _spark(tables.PERIODS))
+    def _anchorages(self, buckets: Any) -> pl.DataFrame:
+        collected = buckets.select("periods", "lo", "hi").toArrow()
+        parts = [unpack(value.as_buffer()) for value in collected.column("periods")]
+        periods = tables.from_arrow(pa.concat_tables([tables.PERIODS.empty_table(), *parts]))
+        span = tables.from_arrow(collected.select(["lo", "hi"])).select(
+            pl.col("lo").min(), pl.col("hi").max()
         )
-        span = _polars(segmented.agg(sf.min("ts").alias("lo"), sf.max("ts").alias("hi")))
         return anchorages_from_periods(periods, span, self.ctx.params)
 
-    def _reception(self, segmented: Any) -> pl.DataFrame:
+    def _reception(self, buckets: Any) -> pl.DataFrame:
         from pyspark.sql import functions as sf
 
-        daily = segmented.mapInArrow(_bound(reception_task, self.ctx), _spark(tables.RECEPTION))
+        daily = buckets.select("daily").mapInArrow(_bound(unpack_task), _spark(tables.RECEPTION))
         cells = daily.groupBy("cell_lat", "cell_lon", "day").agg(sf.sum("n").alias("n"))
         means = cells.groupBy("cell_lat", "cell_lon").agg(
             sf.avg("n").alias("positions_per_day"), sf.count(sf.lit(1)).alias("days")
@@ -250,24 +263,21 @@ class _Run:
 
     # -- detection ------------------------------------------------------------------------
 
-    def _per_vessel(self, segmented: Any, static: Any) -> pl.DataFrame:
-        cogrouped = segmented.groupBy(tables.GROUP).cogroup(static.groupBy(tables.GROUP))
-        events = cogrouped.applyInArrow(_bound2(detect_task, self.ctx), _spark(tables.EVENTS))
+    def _per_vessel(self, buckets: Any) -> pl.DataFrame:
+        task = _bound(detect_bucket_task, self.ctx)
+        events = buckets.select("segmented", "static").mapInArrow(task, _spark(tables.EVENTS))
         return _polars(events, tables.EVENTS)
 
-    def _encounters(self, segmented: Any) -> pl.DataFrame:
-        from pyspark.sql import functions as sf
-
-        samples = segmented.groupBy(tables.GROUP).applyInArrow(
-            _bound(resample_task, self.ctx), _spark(tables.RESAMPLED)
+    def _encounters(self, buckets: Any) -> pl.DataFrame:
+        parts = buckets.select("samples").mapInArrow(
+            _bound(window_parts_task), _spark(PACKED_SAMPLES)
         )
-        pairs = samples.groupBy(tables.WINDOW).applyInArrow(
-            _bound(pairs_task, self.ctx.params), _spark(tables.PAIRS)
+        pairs = parts.groupBy(tables.WINDOW).applyInArrow(
+            _bound(packed_pairs_task, self.ctx.params, self.buckets), _spark(PACKED_PAIRS)
         )
-        pair_key = sf.xxhash64(sf.least("a_mmsi", "b_mmsi"), sf.greatest("a_mmsi", "b_mmsi"))
-        keyed = pairs.withColumn(tables.PAIR, sf.pmod(pair_key, sf.lit(self.buckets)))
-        events = keyed.groupBy(tables.PAIR).applyInArrow(
-            _bound(encounter_task, self.ctx), _spark(tables.EVENTS)
+        spread = pairs.repartition(self.buckets, tables.PAIR)  # a task per bucket or so
+        events = spread.groupBy(tables.PAIR).applyInArrow(
+            _bound(packed_encounter_task, self.ctx), _spark(tables.EVENTS)
         )
         return _polars(events, tables.EVENTS)
 
