@@ -86,7 +86,7 @@ def decode_csv(
     header_done: set[tuple[str, int]] = set()
     layouts: dict[str, CsvLayout] = {}
     for batch in batches:
-        frame = tables.from_arrow(pa.Table.from_batches([batch]))
+        frame = tables.from_arrow(_text(pa.Table.from_batches([batch])))
         for (path, block), run in frame.partition_by(
             "_path", "_block", maintain_order=True, as_dict=True
         ).items():
@@ -102,6 +102,19 @@ def decode_csv(
                 layout = layouts.setdefault(key[0], CsvLayout.of_header(split.header))
                 decoded = layout.batch(lines, split.source)
                 yield _packed(_tagged(decoded, split.file, int(lines.line_no[0])), buckets)
+
+
+def _text(table: pa.Table) -> pa.Table:
+    """Lines arrive as bytes: invalid UTF-8 is replaced, as the local reader does."""
+    raw = table.column("value")
+    try:
+        text = raw.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        lines = [
+            None if b is None else b.decode("utf-8", errors="replace") for b in raw.to_pylist()
+        ]
+        text = pa.chunked_array([pa.array(lines, pa.large_string())])
+    return table.set_column(table.schema.get_field_index("value"), "value", text)
 
 
 def _numbered(text: pl.Series, first_line: int) -> LineBlock:

@@ -180,7 +180,7 @@ class _Job:
             return []
         text = self.spark.read.option("lineSep", "\n").text([f.uri for f in files])
         lines = text.select(
-            "value",
+            sf.col("value").cast("binary").alias("value"),  # decoded by the worker
             sf.col("_metadata.file_path").alias("_path"),
             sf.col("_metadata.file_block_start").alias("_block"),
         )
