@@ -10,8 +10,8 @@ results, each an LZ4-compressed Arrow IPC stream (the local bucketed engine's fi
 pass, in one call); later stages map over these rows (:func:`detect_bucket_task`,
 :func:`unpack_task`) without another shuffle.
 
->>> unpack(pack(tables.LINKS.empty_table())).schema == tables.LINKS
-True
+>>> BUCKET.names[:3]
+['_group', 'segmented', 'static']
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from darkfleet.engine import _stage_tables as tables
+from darkfleet.engine._stage_tables import pack, unpack
 from darkfleet.engine._stages import (
     Context,
     _daily_reception,
@@ -31,7 +32,7 @@ from darkfleet.engine._stages import (
     segment_task,
 )
 
-__all__ = ["BUCKET", "detect_bucket_task", "first_pass_task", "pack", "unpack", "unpack_task"]
+__all__ = ["BUCKET", "detect_bucket_task", "first_pass_task", "unpack_task"]
 
 BUCKET = pa.schema(
     [
@@ -48,21 +49,7 @@ BUCKET = pa.schema(
 """One bucket: ``segmented`` (SEGMENTED), ``static`` (STATIC), ``periods`` (PERIODS),
 ``daily`` (RECEPTION), ``samples`` (RESAMPLED) and the time span of its positions."""
 
-_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 _DERIVED = ("segmented", "periods", "daily", "samples")
-
-
-def pack(table: pa.Table) -> bytes:
-    """``table`` as an LZ4-compressed Arrow IPC stream."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema, options=_IPC) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def unpack(value: pa.Buffer | bytes) -> pa.Table:
-    """The table that :func:`pack` packed."""
-    return pa.ipc.open_stream(value).read_all()
 
 
 def first_pass_task(ctx: Context, positions: pa.Table, static: pa.Table) -> pa.Table:

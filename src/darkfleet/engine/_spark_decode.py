@@ -12,7 +12,6 @@ DataType(int8)
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -184,15 +183,13 @@ def _packed(tagged: pl.DataFrame, buckets: int) -> pa.RecordBatch:
     parts = tagged.with_columns(bucket).partition_by("_bucket", as_dict=True, include_key=False)
     keys, blobs = [], []
     for (key,), part in parts.items():
-        buffer = io.BytesIO()
-        part.write_ipc(buffer, compression="lz4")
         keys.append(key)
-        blobs.append(buffer.getvalue())
+        blobs.append(tables.pack(part.to_arrow()))
     arrays = [pa.array(keys, pa.int32()), pa.array(blobs, pa.binary())]
     return pa.RecordBatch.from_arrays(arrays, schema=PACKED)
 
 
 def unpacked(blobs: pa.ChunkedArray) -> pl.DataFrame:
     """The tagged rows of a bucket's blobs, concatenated."""
-    frames = [pl.read_ipc(io.BytesIO(blob.as_py())) for blob in blobs]
+    frames = [tables.from_arrow(tables.unpack(blob.as_buffer())) for blob in blobs]
     return pl.concat(frames) if frames else conform(pl.DataFrame(), DECODED)

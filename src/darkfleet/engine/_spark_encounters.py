@@ -47,7 +47,7 @@ from darkfleet.detect._runs import RAW_SCHEMA, kept_partners
 from darkfleet.detect.encounters import EncounterParams, encounter_events, raw_encounters
 from darkfleet.detect.pipeline import DetectParams
 from darkfleet.engine import _stage_tables as tables
-from darkfleet.engine._spark_buckets import pack, unpack
+from darkfleet.engine._stage_tables import pack, unpack
 from darkfleet.engine._stages import Context
 
 __all__ = [

@@ -24,7 +24,7 @@ from typing import Any
 
 from darkfleet.errors import DarkfleetError, EngineError
 
-__all__ = ["engine_errors", "spark_session"]
+__all__ = ["bound", "bound2", "engine_errors", "spark_schema", "spark_session"]
 
 _LOCAL_DEFAULTS = {"spark.driver.memory": "4g"}
 _SETTINGS = {
@@ -115,3 +115,24 @@ def _first_line(exc: Exception) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     errors = [line for line in lines if "Error" in line or "Exception" in line]
     return (errors[-1] if errors else lines[0] if lines else type(exc).__name__)[:300]
+
+
+def bound(task: Any, *args: Any) -> Any:
+    """``task(*args, data)`` as a one-argument function without type hints.
+
+    PySpark infers a UDF's kind from its hints and arity and fails on a
+    ``functools.partial``; a plain one-argument function is an Arrow (grouped) map.
+    """
+    return lambda data: task(*args, data)
+
+
+def bound2(task: Any, *args: Any) -> Any:
+    """``task(*args, left, right)`` as a two-argument function (a co-grouped map)."""
+    return lambda left, right: task(*args, left, right)
+
+
+def spark_schema(arrow: Any) -> Any:
+    """The Spark schema of an Arrow schema."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(arrow)

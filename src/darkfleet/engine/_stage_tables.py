@@ -31,10 +31,13 @@ __all__ = [
     "STATIC",
     "WINDOW",
     "from_arrow",
+    "pack",
     "to_arrow",
+    "unpack",
 ]
 
 GROUP, WINDOW, PAIR = "_group", "_window", "_pair"
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 _TS = schema.UTC_TS
 
 
@@ -105,3 +108,20 @@ def to_arrow(frame: pl.DataFrame, target: pa.Schema) -> pa.Table:
     """The columns of ``target`` as an Arrow table of exactly that schema."""
     plain = frame.select(target.names).with_columns(pl.col(pl.Categorical).cast(pl.String))
     return plain.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(_plain(target))
+
+
+def pack(table: pa.Table) -> bytes:
+    """``table`` as an LZ4-compressed Arrow IPC stream: one value that crosses Spark whole.
+
+    Spark's row format makes shuffling or caching many rows (wide ones especially)
+    cost more JVM time than darkfleet's own work; packed tables travel as a few values.
+    """
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=_IPC) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def unpack(value: pa.Buffer | bytes) -> pa.Table:
+    """The table that :func:`pack` packed."""
+    return pa.ipc.open_stream(value).read_all()

@@ -56,7 +56,6 @@ from darkfleet.engine._spark_buckets import (
     BUCKET,
     detect_bucket_task,
     first_pass_task,
-    unpack,
     unpack_task,
 )
 from darkfleet.engine._spark_encounters import (
@@ -67,7 +66,13 @@ from darkfleet.engine._spark_encounters import (
     window_parts_task,
 )
 from darkfleet.engine._spark_read import read_table
-from darkfleet.engine._spark_session import engine_errors, spark_session
+from darkfleet.engine._spark_session import (
+    bound,
+    bound2,
+    engine_errors,
+    spark_schema,
+    spark_session,
+)
 from darkfleet.engine._stage_global import POINT, anchorages_from_periods, vessel_components
 from darkfleet.engine._stages import Context, links_task
 from darkfleet.engine.local import save_events
@@ -175,7 +180,7 @@ class _Run:
         positions, static = self._grouped()
         self._stage("segment")
         buckets = positions.groupBy(tables.GROUP).cogroup(static.groupBy(tables.GROUP))
-        first = buckets.applyInArrow(_bound2(first_pass_task, self.ctx), _spark(BUCKET))
+        first = buckets.applyInArrow(bound2(first_pass_task, self.ctx), spark_schema(BUCKET))
         first = first.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             return self._detect(first)
@@ -235,7 +240,7 @@ class _Run:
         return keyed(valid), keyed(self.raw_static)
 
     def _components(self) -> Any:
-        links = self.raw_static.mapInArrow(_bound(links_task), _spark(tables.LINKS)).distinct()
+        links = self.raw_static.mapInArrow(bound(links_task), spark_schema(tables.LINKS)).distinct()
         frame = vessel_components(_polars(links))
         schema = "mmsi long, _component long"
         return self.session.createDataFrame(frame.rows(), schema)
@@ -244,7 +249,7 @@ class _Run:
 
     def _anchorages(self, buckets: Any) -> pl.DataFrame:
         collected = buckets.select("periods", "lo", "hi").toArrow()
-        parts = [unpack(value.as_buffer()) for value in collected.column("periods")]
+        parts = [tables.unpack(value.as_buffer()) for value in collected.column("periods")]
         periods = tables.from_arrow(pa.concat_tables([tables.PERIODS.empty_table(), *parts]))
         span = tables.from_arrow(collected.select(["lo", "hi"])).select(
             pl.col("lo").min(), pl.col("hi").max()
@@ -254,7 +259,8 @@ class _Run:
     def _reception(self, buckets: Any) -> pl.DataFrame:
         from pyspark.sql import functions as sf
 
-        daily = buckets.select("daily").mapInArrow(_bound(unpack_task), _spark(tables.RECEPTION))
+        rows = spark_schema(tables.RECEPTION)
+        daily = buckets.select("daily").mapInArrow(bound(unpack_task), rows)
         cells = daily.groupBy("cell_lat", "cell_lon", "day").agg(sf.sum("n").alias("n"))
         means = cells.groupBy("cell_lat", "cell_lon").agg(
             sf.avg("n").alias("positions_per_day"), sf.count(sf.lit(1)).alias("days")
@@ -264,20 +270,20 @@ class _Run:
     # -- detection ------------------------------------------------------------------------
 
     def _per_vessel(self, buckets: Any) -> pl.DataFrame:
-        task = _bound(detect_bucket_task, self.ctx)
-        events = buckets.select("segmented", "static").mapInArrow(task, _spark(tables.EVENTS))
+        task = bound(detect_bucket_task, self.ctx)
+        events = buckets.select("segmented", "static").mapInArrow(task, spark_schema(tables.EVENTS))
         return _polars(events, tables.EVENTS)
 
     def _encounters(self, buckets: Any) -> pl.DataFrame:
         parts = buckets.select("samples").mapInArrow(
-            _bound(window_parts_task), _spark(PACKED_SAMPLES)
+            bound(window_parts_task), spark_schema(PACKED_SAMPLES)
         )
         pairs = parts.groupBy(tables.WINDOW).applyInArrow(
-            _bound(packed_pairs_task, self.ctx.params, self.buckets), _spark(PACKED_PAIRS)
+            bound(packed_pairs_task, self.ctx.params, self.buckets), spark_schema(PACKED_PAIRS)
         )
         spread = pairs.repartition(self.buckets, tables.PAIR)  # a task per bucket or so
         events = spread.groupBy(tables.PAIR).applyInArrow(
-            _bound(packed_encounter_task, self.ctx), _spark(tables.EVENTS)
+            bound(packed_encounter_task, self.ctx), spark_schema(tables.EVENTS)
         )
         return _polars(events, tables.EVENTS)
 
@@ -295,26 +301,6 @@ class _Run:
 def _by_kind(events: pl.DataFrame, kinds: Sequence[str]) -> dict[str, pl.DataFrame]:
     """Events split by kind; every kind in ``kinds`` present, if only as an empty frame."""
     return {kind: events.filter(pl.col("kind") == kind) for kind in kinds}
-
-
-def _bound(task: Any, *args: Any) -> Any:
-    """``task(*args, data)`` as a one-argument function without type hints.
-
-    PySpark infers a UDF's kind from its hints and arity and fails on a
-    ``functools.partial``; a plain one-argument function is an Arrow (grouped) map.
-    """
-    return lambda data: task(*args, data)
-
-
-def _bound2(task: Any, *args: Any) -> Any:
-    """``task(*args, left, right)`` as a two-argument function (a co-grouped map)."""
-    return lambda left, right: task(*args, left, right)
-
-
-def _spark(arrow: pa.Schema) -> Any:
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(arrow)
 
 
 def _polars(frame: Any, canonical: pa.Schema | None = None) -> pl.DataFrame:

@@ -40,7 +40,7 @@ from darkfleet.engine._spark_decode import (
     decode_parquet,
 )
 from darkfleet.engine._spark_inputs import SparkInput, file_key, first_line, list_inputs
-from darkfleet.engine._spark_session import engine_errors, spark_session
+from darkfleet.engine._spark_session import bound, engine_errors, spark_schema, spark_session
 from darkfleet.engine._spark_stage import WRITTEN, stage_group
 from darkfleet.engine.spark import SparkOptions
 from darkfleet.errors import EngineError, InputFormatError
@@ -147,7 +147,7 @@ class _Job:
         self._stage("decode and stage")
         buckets = self._buckets
         packed = [
-            frame.mapInArrow(_bound(task, plan, buckets), _spark(PACKED))
+            frame.mapInArrow(bound(task, plan, buckets), spark_schema(PACKED))
             for task, frame, plan in (*csv, *parquet)
         ]
         if not packed:
@@ -155,8 +155,8 @@ class _Job:
         rows = packed[0]
         for more in packed[1:]:
             rows = rows.union(more)
-        task = _bound(stage_group, self.store.root, txn_dir, f"{self.job}")
-        staged = rows.groupBy("_bucket").applyInArrow(task, _spark(WRITTEN))
+        task = bound(stage_group, self.store.root, txn_dir, f"{self.job}")
+        staged = rows.groupBy("_bucket").applyInArrow(task, spark_schema(WRITTEN))
         self._count(staged.groupBy("_file", "reason").sum().collect())
 
     def _count(self, rows: list[Any]) -> None:
@@ -282,14 +282,3 @@ def _check_conservation(report: FileReport) -> None:
     counted = report.accepted + report.duplicates + report.ignored + report.rejected
     if counted != report.read:
         raise EngineError(f"{report.path}: records not conserved ({report.as_dict()})")
-
-
-def _bound(task: Any, *args: Any) -> Any:
-    """``task(*args, batches)`` as the one-argument function ``mapInArrow`` wants."""
-    return lambda batches: task(*args, batches)
-
-
-def _spark(arrow: Any) -> Any:
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(arrow)
