@@ -34,7 +34,6 @@ from darkfleet.simulate import ScenarioParams, simulate
 from darkfleet.store import Store
 
 BASE = ScenarioParams(seed=1, vessels=300, days=7.0)
-ENGINES = [("local", None), ("spark", "local[1]"), ("spark", "local[2]")]
 
 
 def base_frames() -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -140,13 +139,19 @@ def run_child(engine: str, master: str | None, root: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000000", help="comma-separated position counts")
+    parser.add_argument(
+        "--masters",
+        default="local[1],local[2]",
+        help="comma-separated Spark masters to run after the local engine",
+    )
     args = parser.parse_args()
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         source = OUT / f"spark_store_{human(size)}"
         n = build_store(source, size)
         reference = None
-        for engine, master in ENGINES:
+        engines = [("local", None), *(("spark", m) for m in args.masters.split(","))]
+        for engine, master in engines:
             copy = OUT / f"spark_store_{human(size)}_run"
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(source, copy)
