@@ -191,6 +191,20 @@ def test_uri_inputs_are_listed_by_spark(
     assert_frame_equal(got.with_columns(named), expected.with_columns(named))
 
 
+def test_uri_file_without_an_ais_header_is_reported(
+    inputs: dict[str, Path], spark: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a_prices.csv").write_text("date,price\n2024-01-01,3.5\n")
+    shutil.copy(inputs["noaa"], folder / "b_noaa.csv")
+    report = _spark(tmp_path / "store", [folder.as_uri()], spark)
+    bad, good = report["files"]
+    assert "not AIS" in bad["error"] and bad["read"] == 0
+    assert "error" not in good and good["accepted"] == 998
+    assert Store(tmp_path / "store").info().positions == 998
+
+
 def test_unreadable_inputs_are_reported_and_the_rest_committed(
     inputs: dict[str, Path], spark: Any, tmp_path: Path
 ) -> None:

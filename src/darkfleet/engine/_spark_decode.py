@@ -90,7 +90,9 @@ def decode_csv(
             "_path", "_block", maintain_order=True, as_dict=True
         ).items():
             key = (str(path), int(str(block)))
-            split = splits[key]
+            split = splits.get(key)
+            if split is None:  # a file the driver found unreadable (reported as such)
+                continue
             start = consumed.get(key, 0)
             consumed[key] = start + run.height
             lines = _numbered(run["value"], split.first_line + start)

@@ -98,19 +98,26 @@ class _Job:
         self.names = {f.index: f.name for f in inputs}
         fresh, repeats = self._fresh(inputs)
         if fresh:
-            txn = self.store.transaction(f"spark-{self.job}")
-            try:
-                with engine_errors("ingesting"):
-                    self._ingest(fresh, txn.dir)
-            except BaseException:
-                txn.abort()
-                raise
-            self._stage("commit")
-            ledgers = {f.sha256: self._ledger(f) for f in fresh if self._committed(f)}
-            txn.commit_files(ledgers) if ledgers else txn.abort()
+            self._ingest_and_commit(fresh)
         self._repeat(repeats)
         self.store.refresh_catalog()
         return IngestReport([self.reports[i] for i in sorted(self.reports)])
+
+    def _ingest_and_commit(self, fresh: list[SparkInput]) -> None:
+        """Stage every fresh file in one transaction; commit those that read cleanly."""
+        txn = self.store.transaction(f"spark-{self.job}")
+        try:
+            with engine_errors("ingesting"):
+                self._ingest(fresh, txn.dir)
+            self._stage("commit")
+            ledgers = {f.sha256: self._ledger(f) for f in fresh if self._committed(f)}
+        except BaseException:
+            txn.abort()
+            raise
+        if ledgers:
+            txn.commit_files(ledgers)
+        else:
+            txn.abort()
 
     # -- which files to read ----------------------------------------------------------
 
