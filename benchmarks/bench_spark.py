@@ -15,12 +15,8 @@ The events of every run must have the same ids as the local engine's.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +24,7 @@ from typing import Any
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, human, print_table
+from _common import OUT, human, print_table, run_json_child
 from darkfleet import schema
 from darkfleet.simulate import ScenarioParams, simulate
 from darkfleet.store import Store
@@ -100,40 +96,10 @@ print(json.dumps({"total": t2 - t0, "detect": t2 - t1, "events": summary["events
 """
 
 
-def tree_rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, MiB (from /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    todo, total = [pid], 0
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo += children.get(p, [])
-    return total / 2**20
-
-
 def run_child(engine: str, master: str | None, root: Path) -> dict[str, Any]:
     """Run one engine on ``root`` in a child; its timings, events and peak tree memory."""
     cmd = [sys.executable, "-c", CHILD, engine, master or "-", str(root)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss_mib(proc.pid))
-        time.sleep(0.2)
-    out = proc.stdout.read() if proc.stdout else ""
-    if proc.returncode:
-        raise SystemExit(f"{engine} {master} failed on {root}")
-    return {**json.loads(out.strip().splitlines()[-1]), "peak_mib": peak}
+    return run_json_child(cmd, f"{engine} {master} on {root}")
 
 
 def main() -> None:

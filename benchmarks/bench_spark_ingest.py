@@ -12,18 +12,14 @@ JVM and Python workers, sampled), and whether the ingest report equals the local
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import OUT, human, print_table
+from _common import OUT, human, print_table, run_json_child
 from bench_ingest import generated
-from bench_spark import tree_rss_mib
 
 ENGINES = [("local", None), ("spark", "local[1]"), ("spark", "local[2]")]
 
@@ -54,15 +50,7 @@ print(json.dumps({"total": t2 - t0, "ingest": t2 - t1, "report": totals}))
 def run_child(engine: str, master: str | None, root: Path, path: Path) -> dict[str, Any]:
     """One engine's ingest in a child: timings, report totals and peak tree memory."""
     cmd = [sys.executable, "-c", CHILD, engine, master or "-", str(root), str(path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = 0.0
-    while proc.poll() is None:
-        peak = max(peak, tree_rss_mib(proc.pid))
-        time.sleep(0.2)
-    out = proc.stdout.read() if proc.stdout else ""
-    if proc.returncode:
-        raise SystemExit(f"{engine} {master} failed on {path}")
-    return {**json.loads(out.strip().splitlines()[-1]), "peak_mib": peak}
+    return run_json_child(cmd, f"{engine} {master} on {path}")
 
 
 def main() -> None:

@@ -100,7 +100,9 @@ def decode_csv(
                 header_done.add(key)
                 lines = LineBlock(lines.text.slice(1), lines.line_no.slice(1))
             if lines.text.len():
-                layout = layouts.setdefault(key[0], CsvLayout.of_header(split.header))
+                if key[0] not in layouts:
+                    layouts[key[0]] = CsvLayout.of_header(split.header)
+                layout = layouts[key[0]]
                 decoded = layout.batch(lines, split.source)
                 yield _packed(_tagged(decoded, split.file, int(lines.line_no[0])), buckets)
 
